@@ -1,0 +1,47 @@
+# Argument shape checks: R types are R's business. What values are valid (backend names,
+# float types, data formats, epsilon's range) is decided once, in the Python core.
+
+abort_argument <- function(arg, x, must, call) {
+  rlang::abort(
+    c(sprintf("`%s` must be %s.", arg, must), x = sprintf("You supplied %s.", describe(x))),
+    class = c("kswitch_error_invalid_argument", "kswitch_error"),
+    argument = arg, call = call
+  )
+}
+
+describe <- function(x) {
+  if (is.null(x)) return("NULL")
+  if (is.atomic(x) && length(x) == 1) {
+    return(if (is.na(x)) sprintf("NA (%s)", typeof(x)) else sprintf("%s %s", typeof(x),
+                                                                  deparse(x)))
+  }
+  sprintf("a %s of length %d", class(x)[[1]], length(x))
+}
+
+check_string <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (!(is.character(x) && length(x) == 1 && !is.na(x) && nzchar(x))) {
+    abort_argument(arg, x, "a single non-empty string", call)
+  }
+  invisible(x)
+}
+
+check_strings <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (!(is.character(x) && length(x) >= 1 && !anyNA(x) && all(nzchar(x)))) {
+    abort_argument(arg, x, "a character vector of non-empty strings, without NA", call)
+  }
+  invisible(x)
+}
+
+check_flag <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (!(is.logical(x) && length(x) == 1 && !is.na(x))) {
+    abort_argument(arg, x, "`TRUE` or `FALSE`", call)
+  }
+  invisible(x)
+}
+
+check_number <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (!(is.numeric(x) && length(x) == 1 && !is.na(x))) {
+    abort_argument(arg, x, "a single number", call)
+  }
+  invisible(x)
+}

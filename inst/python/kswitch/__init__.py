@@ -1,0 +1,10 @@
+"""kswitch's Python core: keras.json, the backend registry, and switching Keras in-process.
+
+Standard library only; importing it imports neither Keras nor any backend library.
+"""
+
+from .errors import (BackendUnavailableError, ConfigError, InvalidArgumentError,  # noqa: F401
+                     KerasUnavailableError, KswitchError, SwitchFailedError,
+                     UnknownBackendError)
+
+__version__ = "0.1.0"

@@ -1,0 +1,96 @@
+"""kswitch's exceptions: one small hierarchy, each class mapped to one R condition class.
+
+Every error carries what a user needs to act: the argument and value at fault, what is
+valid, and the fix. The R side turns ``to_dict()`` into a classed ``rlang`` condition.
+"""
+
+import json
+
+
+def show(value):
+    """A value as a user would type it (strings quoted, None as NULL)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return repr(value)
+
+
+class KswitchError(Exception):
+    """Base class; ``r_class`` is the R condition class of each subclass."""
+
+    r_class = "kswitch_error"
+
+    def __init__(self, message, problem=None, valid=None, fix=None, argument=None,
+                 value=None, path=None):
+        super().__init__(message)
+        self.message = message
+        self.problem = problem
+        self.valid = valid
+        self.fix = fix
+        self.argument = argument
+        self.value = value
+        self.path = path
+
+    def r_classes(self):
+        """R classes, most specific first, from this class's ancestry."""
+        return [c.__dict__["r_class"] for c in type(self).__mro__ if "r_class" in c.__dict__]
+
+    def to_dict(self):
+        bullets = [["x", self.problem], ["i", self.valid], ["i", self.fix]]
+        return {
+            "classes": self.r_classes(),
+            "message": self.message,
+            "bullets": [b for b in bullets if b[1]],
+            "argument": self.argument,
+            "value": self.value if isinstance(self.value, (str, int, float, bool)) else None,
+            "path": self.path,
+        }
+
+    def __str__(self):
+        lines = [self.message] + [b[1] for b in self.to_dict()["bullets"]]
+        return "\n".join(lines)
+
+
+class InvalidArgumentError(KswitchError, ValueError):
+    """An argument's value is outside what Keras accepts."""
+
+    r_class = "kswitch_error_invalid_argument"
+
+
+class UnknownBackendError(InvalidArgumentError):
+    """A backend name that is not in the allowlist."""
+
+    r_class = "kswitch_error_backend_unknown"
+
+
+class BackendUnavailableError(KswitchError):
+    """A known backend whose library is not installed in this Python."""
+
+    r_class = "kswitch_error_backend_unavailable"
+
+
+class SwitchFailedError(KswitchError):
+    """Keras failed to load on the new backend; the session was put back."""
+
+    r_class = "kswitch_error_switch_failed"
+
+
+class KerasUnavailableError(KswitchError):
+    """Keras itself cannot be imported in this Python."""
+
+    r_class = "kswitch_error_keras_unavailable"
+
+
+class ConfigError(KswitchError):
+    """keras.json cannot be read, parsed, validated or written."""
+
+    r_class = "kswitch_error_config"
+
+
+class InstallError(KswitchError):
+    """Building a Python environment failed."""
+
+    r_class = "kswitch_error_install"

@@ -1,0 +1,165 @@
+"""Switching the backend of the running Python: one Keras module tree per backend.
+
+Keras's own ``keras.config.set_backend()`` deletes every ``keras*`` entry of ``sys.modules``
+and imports Keras again: slow, it leaks the old tree, and it resets the session's settings.
+kswitch instead parks the current tree and puts back (or, the first time, imports) the tree of
+the new backend. A switch is a transaction: if the new tree cannot be imported, the previous
+one is put back and the session keeps working.
+"""
+
+import importlib
+import os
+import sys
+from types import ModuleType
+from typing import Any, Dict, List, Optional
+
+from . import backends, config
+from .errors import KerasUnavailableError, SwitchFailedError, show
+
+ENV = "KERAS_BACKEND"
+SETTINGS = ("epsilon", "floatx", "image_data_format")
+
+# Parked Keras module trees, by backend; the active tree lives in sys.modules.
+_parked: Dict[str, Dict[str, ModuleType]] = {}
+# KERAS_BACKEND as this process found it, before kswitch changed it: set outside kswitch.
+_outside_env = os.environ.get(ENV) or None
+_set_by_kswitch: Optional[str] = None
+
+
+def _is_keras_module(name: str) -> bool:
+    return name.startswith("keras")  # Keras's own rule in set_backend()
+
+
+def keras_imported() -> bool:
+    return "keras" in sys.modules
+
+
+def active_backend() -> str:
+    """The backend Keras runs on, or would run on if imported now. Imports nothing."""
+    if keras_imported():
+        return sys.modules["keras"].config.backend()
+    return os.environ.get(ENV) or (config.read_config() or {}).get("backend") \
+        or config.DEFAULTS["backend"]
+
+
+def backend_source() -> str:
+    """Where the backend comes from: "kswitch", "KERAS_BACKEND", "keras.json" or "default"."""
+    env = os.environ.get(ENV)
+    if env:
+        return "kswitch" if env == _set_by_kswitch else "KERAS_BACKEND"
+    return "keras.json" if "backend" in (config.read_config() or {}) else "default"
+
+
+def outside_override() -> Optional[str]:
+    """A KERAS_BACKEND set outside kswitch, which overrides keras.json in new sessions."""
+    return _outside_env
+
+
+def loaded_backends() -> List[str]:
+    active = [active_backend()] if keras_imported() else []
+    return active + sorted(_parked)
+
+
+def _set_env(name: Optional[str]) -> None:
+    global _set_by_kswitch
+    if name:
+        os.environ[ENV] = name
+        _set_by_kswitch = name
+    else:
+        os.environ.pop(ENV, None)
+
+
+def _take_tree() -> Dict[str, ModuleType]:
+    """Remove the keras* modules from sys.modules and return them."""
+    names = [n for n in list(sys.modules) if _is_keras_module(n)]
+    return {n: sys.modules.pop(n) for n in names}
+
+
+def _import_keras(name: str) -> ModuleType:
+    if name == "torch":
+        importlib.import_module("torch")  # Keras's rule: torch before anything else
+    return importlib.import_module("keras")
+
+
+def read_settings(keras: ModuleType) -> Dict[str, Any]:
+    return {s: getattr(keras.config, s)() for s in SETTINGS}
+
+
+def apply_settings(keras: ModuleType, settings: Dict[str, Any]) -> None:
+    for s in SETTINGS:
+        getattr(keras.config, "set_" + s)(settings[s])
+
+
+def keras_module() -> ModuleType:
+    """The ``keras`` module on the current backend, importing it (transactionally) if needed."""
+    if keras_imported():
+        return sys.modules["keras"]
+    name = active_backend()
+    try:
+        return _import_keras(name)
+    except Exception as e:
+        _take_tree()  # a half-imported Keras would make the next import fail differently
+        raise _import_error(name, e, rolled_back=None)
+
+
+def switch(name: str) -> Dict[str, Any]:
+    """Put this Python on backend ``name`` (already validated and installed)."""
+    previous_env = os.environ.get(ENV)
+    if not keras_imported():
+        previous = active_backend()
+        _set_env(name)
+        return {"previous": previous, "reloaded": False, "first_import": False}
+    keras = sys.modules["keras"]
+    previous = keras.config.backend()
+    if previous == name:
+        _set_env(name)
+        return {"previous": previous, "reloaded": False, "first_import": False}
+    settings = read_settings(keras)
+    _parked[previous] = _take_tree()
+    first_import = name not in _parked
+    _set_env(name)
+    try:
+        if first_import:
+            keras = _import_keras(name)
+        else:
+            sys.modules.update(_parked.pop(name))
+            keras = sys.modules["keras"]
+        apply_settings(keras, settings)
+    except BaseException as e:  # also KeyboardInterrupt: the session must stay usable
+        failed = _take_tree()
+        if not first_import:
+            _parked[name] = failed
+        sys.modules.update(_parked.pop(previous))
+        _set_env(previous_env)
+        if not isinstance(e, Exception):
+            raise
+        raise _import_error(name, e, rolled_back=previous) from e
+    return {"previous": previous, "reloaded": True, "first_import": first_import}
+
+
+def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
+    library = backends.REGISTRY[name].module if name in backends.REGISTRY else "keras"
+    package = getattr(e, "name", None) or library
+    detail = "{}: {}".format(type(e).__name__, e)
+    if rolled_back is None:
+        cls, head = KerasUnavailableError, "Keras could not be imported on the {} backend.".format(
+            show(name))
+    else:
+        cls, head = SwitchFailedError, ("Switching to {} failed; the session is still on {}, "
+                                        "unchanged.".format(show(name), show(rolled_back)))
+    return cls(head, problem="Importing {} failed with {}".format(show(package), detail),
+               fix='Reinstall it with `kswitch::install_backends("{}")`, or choose another '
+                   'backend with `use_backend()`.'.format(name),
+               argument="backend", value=name)
+
+
+def get_setting(setting: str) -> Any:
+    return getattr(keras_module().config, setting)()
+
+
+def set_setting(setting: str, value: Any) -> Any:
+    """Set a session setting; returns the old value."""
+    keras = keras_module()
+    old = getattr(keras.config, setting)()
+    getattr(keras.config, "set_" + setting)(value)
+    return old
