@@ -31,24 +31,19 @@ keras_config_path <- function() {
 
 #' @export
 print.kswitch_config <- function(x, ...) {
-  cli::cli_text("{.strong Keras configuration}")
-  file_state <- if (!is.null(x$file_error)) "cannot be trusted" else if (isTRUE(x$exists))
-    "" else "(missing: Keras defaults apply)"
-  cli::cli_text("File: {.path {x$path}} {file_state}")
-  if (!is.null(x$file_error)) cli::cli_alert_danger(x$file_error)
-  if (length(x$file)) {
-    values <- vapply(x$file, function(v) paste(format(v), collapse = ", "), "")
-    cli::cli_bullets(stats::setNames(paste0(names(values), ": ", values), rep("*", length(values))))
+  state <- if (!is.null(x$file_error)) "(cannot be trusted)" else if (!isTRUE(x$exists))
+    "(missing: Keras defaults apply)" else ""
+  cat("<Keras configuration>\n")
+  cat("File:    ", x$path, state, "\n")
+  if (!is.null(x$file_error)) cat(paste0("  ", strsplit(x$file_error, "\n")[[1]], "\n"), sep = "")
+  for (key in names(x$file)) {
+    cat(sprintf("  %s: %s\n", key, paste(format(unlist(x$file[[key]])), collapse = ", ")))
   }
-  if (!is.null(x$backend)) {
-    cli::cli_text("Backend: {.val {x$backend}} (from {x$backend_source})")
-  }
-  if (!is.null(x$session)) {
-    cli::cli_text(paste("Session: epsilon {x$session$epsilon}, floatx {.val {x$session$floatx}},",
-                        "image_data_format {.val {x$session$image_data_format}}"))
-  } else {
-    cli::cli_text("Session: Keras not imported yet")
-  }
-  cli::cli_text("Keras {x$keras_version %||% 'not installed'} in {.path {x$python}}")
+  if (!is.null(x$backend)) cat(sprintf("Backend:  %s (from %s)\n", x$backend, x$backend_source))
+  session <- if (is.null(x$session)) "Keras not imported yet" else
+    sprintf("epsilon %s, floatx %s, image_data_format %s", format(x$session$epsilon),
+            x$session$floatx, x$session$image_data_format)
+  cat("Session: ", session, "\n")
+  cat(sprintf("Keras:    %s in %s\n", x$keras_version %||% "not installed", x$python))
   invisible(x)
 }

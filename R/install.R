@@ -33,7 +33,7 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"), envname
   if (!is.null(python)) check_string(python)
   if (length(extra_packages)) check_strings(extra_packages)
   env <- if (grepl("/", envname, fixed = TRUE)) path.expand(envname) else
-    file.path(reticulate::virtualenv_root(), envname)
+    file.path(path.expand(reticulate::virtualenv_root()), envname)
   launcher <- if (is.null(python)) Sys.which("python3") else path.expand(python)
   if (!nzchar(launcher)) {
     rlang::abort(c("No `python3` on the PATH to run the installer.",

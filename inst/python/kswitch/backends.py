@@ -38,12 +38,13 @@ def get_backend(name: str, argument: str = "backend") -> Backend:
     """The registry entry for ``name``; an UnknownBackendError names the valid ones."""
     if name in REGISTRY:
         return REGISTRY[name]
-    close = [n for n in NAMES if n == str(name).lower()] or difflib.get_close_matches(
-        str(name).lower(), NAMES, n=1)
+    miscased = [n for n in NAMES if n == str(name).lower()]
+    close = miscased or difflib.get_close_matches(str(name).lower(), NAMES, n=1)
     fix = 'Did you mean {}?'.format(show(close[0])) if close else None
     raise UnknownBackendError(
         "`{}` must be a Keras backend name.".format(argument),
-        problem="{} is not a Keras backend (names are case-sensitive).".format(show(name)),
+        problem="{} is not a Keras backend{}.".format(
+            show(name), " (names are case-sensitive)" if miscased else ""),
         valid="Valid backends: {}.".format(", ".join(show(n) for n in NAMES)),
         fix=fix, argument=argument, value=name)
 

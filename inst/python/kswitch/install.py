@@ -84,6 +84,7 @@ def _run(cmd: List[str]) -> None:
 def install(env: str, names: Sequence[str], python: Optional[str], numpy_below_2: bool,
             extra: Sequence[str]) -> str:
     reqs = requirements(names, numpy_below_2) + list(extra)  # validates names before any work
+    env = os.path.abspath(os.path.expanduser(env))
     env_python = os.path.join(env, "bin", "python")
     if not os.path.exists(env_python):
         _run([find_python(python), "-m", "venv", env])
@@ -104,10 +105,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         print(install(args.env, args.backends, args.python, args.numpy_below_2, args.extra))
     except KswitchError as e:
-        if args.error_file:
+        if args.error_file:  # the caller reports it
             with open(args.error_file, "w") as f:
                 json.dump(e.to_dict(), f)
-        print(str(e), file=sys.stderr)
+        else:
+            print(str(e), file=sys.stderr)
         return 2
     return 0
 

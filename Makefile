@@ -1,0 +1,60 @@
+# Two commands do all set-up on a fresh Debian machine: `make demo` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-withr \
+          r-cran-jsonlite r-cran-cli r-cran-rlang r-cran-callr r-cran-knitr r-cran-rmarkdown \
+          r-cran-roxygen2 pandoc
+BACKENDS := c("tensorflow", "jax", "torch", "openvino")
+VERSION := $(shell sed -n 's/^Version: //p' DESCRIPTION)
+ENV_PYTHON = $(shell Rscript -e 'cat(file.path(reticulate::virtualenv_root(), "r-keras", "bin", "python"))')
+# Keep tools' caches out of ~ and the tree.
+export TORCHINDUCTOR_CACHE_DIR ?= $(CURDIR)/.cache/torchinductor
+export PYTHONDONTWRITEBYTECODE := 1
+# TensorFlow's C++ start-up chatter (no GPU, oneDNN notes) hides the output that matters.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: setup system-deps install python-env demo test test-python test-r bench docs clean
+
+setup: system-deps install python-env
+
+system-deps:
+	@if ! dpkg -s $(R_DEBS) >/dev/null 2>&1; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(R_DEBS); \
+	fi
+
+install:
+	R CMD INSTALL --no-test-load . >/dev/null
+
+python-env:
+	Rscript -e 'kswitch::install_backends($(BACKENDS), extra_packages = c("pytest", "ruff"))' \
+	  | grep -v '^Requirement already satisfied' || true
+	test -x "$(ENV_PYTHON)"
+
+demo: setup
+	Rscript demo/backends.R
+
+test: setup test-python test-r
+
+test-python:
+	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python
+	cd tests/python && "$(ENV_PYTHON)" -m pytest -q -p no:cacheprovider .
+
+test-r:
+	rm -rf check && mkdir -p check
+	cd check && R CMD build --no-build-vignettes .. >/dev/null && \
+	  _R_CHECK_SYSTEM_CLOCK_=FALSE _R_CHECK_FORCE_SUGGESTS_=FALSE \
+	  R CMD check --no-manual kswitch_$(VERSION).tar.gz
+	@! grep -q "WARNING\|ERROR" check/kswitch.Rcheck/00check.log || \
+	  { echo "R CMD check reported warnings or errors"; exit 1; }
+
+bench: setup
+	Rscript bench/run.R
+
+docs:
+	Rscript -e 'roxygen2::roxygenise()'
+
+clean:
+	rm -rf check .cache

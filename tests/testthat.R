@@ -1,0 +1,4 @@
+library(testthat)
+library(kswitch)
+
+test_check("kswitch")

@@ -1,0 +1,54 @@
+# A fresh config directory for one test; works after Python has started.
+local_test_home <- function(.local_envir = parent.frame()) {
+  home <- tempfile("keras-home-", tmpdir = test_root)
+  local_keras_home(home, .local_envir = .local_envir)
+  home
+}
+
+write_config <- function(home, text) {
+  dir.create(home, showWarnings = FALSE, recursive = TRUE)
+  path <- file.path(home, "keras.json")
+  writeLines(text, path)
+  path
+}
+
+read_bytes <- function(path) {
+  if (!file.exists(path)) return(NULL)
+  readBin(path, "raw", file.info(path)$size)
+}
+
+read_config_file <- function(home) {
+  jsonlite::fromJSON(file.path(home, "keras.json"), simplifyVector = FALSE)
+}
+
+quietly <- function(code) suppressMessages(code)
+
+# A small model fitted (or, for backends that cannot train, run) on the current backend;
+# returns the loss, which must be a finite number.
+fit_small_model <- function(train = TRUE) {
+  keras <- keras_module()
+  x <- matrix(runif(64 * 20), nrow = 64)
+  y <- matrix(sample(0:1, 64, replace = TRUE), ncol = 1)
+  model <- keras$Sequential(list(
+    keras$Input(shape = list(20L)),
+    keras$layers$Dense(8L, activation = "relu"),
+    keras$layers$Dense(1L, activation = "sigmoid")
+  ))
+  model$compile(optimizer = "rmsprop", loss = "binary_crossentropy")
+  if (train) model$fit(x, y, epochs = 1L, batch_size = 32L, verbose = 0L)
+  model$evaluate(x, y, verbose = 0L)
+}
+
+# Runs `code` (a function) in a new R process with kswitch's library paths and this
+# test's KERAS_HOME: for what needs a Python that has not started or imported Keras.
+# This session's KERAS_BACKEND (kswitch sets it on every switch) is not passed on.
+in_fresh_r <- function(code, args = list(), env = character()) {
+  vars <- c(callr::rcmd_safe_env(), KERAS_HOME = Sys.getenv("KERAS_HOME"),
+            TORCHINDUCTOR_CACHE_DIR = Sys.getenv("TORCHINDUCTOR_CACHE_DIR"),
+            TF_CPP_MIN_LOG_LEVEL = "2", PYTHONDONTWRITEBYTECODE = "1", KERAS_BACKEND = "")
+  vars[names(env)] <- env
+  callr::r(code, args = args, libpath = .libPaths(), env = vars)
+}
+
+# The backend Keras itself reports (imports Keras), to check backend() against it.
+backend_in_session <- function() keras_module()$config$backend()

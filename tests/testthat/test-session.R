@@ -1,0 +1,50 @@
+test_that("setters return the old value invisibly and getters read Keras's value", {
+  local_test_home()
+  expect_invisible(old <- k_set_epsilon(1e-3))
+  on.exit(k_set_epsilon(old), add = TRUE)
+  expect_equal(k_epsilon(), 1e-3)
+  expect_equal(keras_module()$config$epsilon(), 1e-3)
+  expect_equal(k_set_epsilon(old), 1e-3)
+
+  expect_invisible(old_floatx <- k_set_floatx("float16"))
+  on.exit(k_set_floatx(old_floatx), add = TRUE)
+  expect_equal(k_floatx(), "float16")
+  expect_equal(k_set_floatx(old_floatx), "float16")
+
+  expect_invisible(old_format <- k_set_image_data_format("channels_first"))
+  on.exit(k_set_image_data_format(old_format), add = TRUE)
+  expect_equal(k_image_data_format(), "channels_first")
+})
+
+test_that("setters with persist = TRUE write keras.json too", {
+  home <- local_test_home()
+  old <- list(k_set_epsilon(1e-4, persist = TRUE), k_set_floatx("float64", persist = TRUE),
+              k_set_image_data_format("channels_first", persist = TRUE))
+  on.exit({k_set_epsilon(old[[1]]); k_set_floatx(old[[2]]); k_set_image_data_format(old[[3]])},
+          add = TRUE)
+  config <- read_config_file(home)
+  expect_equal(config$epsilon, 1e-4)
+  expect_equal(config$floatx, "float64")
+  expect_equal(config$image_data_format, "channels_first")
+})
+
+test_that("k_clear_session() resets Keras's global state and keeps the settings", {
+  local_test_home()
+  old <- k_set_epsilon(1e-2)
+  on.exit(k_set_epsilon(old), add = TRUE)
+  keras <- keras_module()
+  first <- keras$layers$Dense(1L)$name
+  expect_null(k_clear_session())
+  expect_equal(keras$layers$Dense(1L)$name, first)  # name counters start again
+  expect_equal(k_epsilon(), 1e-2)
+})
+
+test_that("k_shape() gives integer dims, NA where unknown", {
+  local_test_home()
+  keras <- keras_module()
+  expect_identical(k_shape(matrix(0, 2, 3)), c(2L, 3L))
+  expect_identical(k_shape(1:5), 5L)
+  expect_identical(k_shape(array(0, c(2, 3, 4))), c(2L, 3L, 4L))
+  expect_identical(k_shape(keras$ops$ones(list(4L, 1L))), c(4L, 1L))
+  expect_identical(k_shape(keras$Input(shape = list(20L))), c(NA, 20L))
+})

@@ -1,0 +1,87 @@
+test_that("switching after Keras is imported reloads Keras; a model fits after each switch", {
+  local_test_home()
+  on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
+  for (name in c("tensorflow", "jax", "torch", "numpy", "jax", "tensorflow")) {
+    quietly(use_backend(name, persist = FALSE))
+    expect_equal(backend(), name)
+    expect_equal(k_backend(), name)
+    expect_equal(backend_in_session(), name)
+    # A fresh import through reticulate sees the new backend too.
+    expect_equal(reticulate::import("keras")$config$backend(), name)
+    loss <- fit_small_model(train = name != "numpy")
+    expect_true(is.finite(loss), label = paste("loss on", name))
+  }
+})
+
+test_that("use_backend() returns the previous backend invisibly and says what it did", {
+  local_test_home()
+  quietly(use_backend("tensorflow", persist = FALSE))
+  expect_invisible(quietly(previous <- use_backend("jax", persist = FALSE)))
+  on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
+  expect_equal(previous, "tensorflow")
+  expect_message(use_backend("torch", persist = FALSE), "jax", class = "kswitch_message_switch")
+  expect_message(use_backend("torch", persist = FALSE), "unchanged")
+  expect_message(use_backend("jax"), "Saved to")
+})
+
+test_that("session settings survive switches", {
+  local_test_home()
+  quietly(use_backend("tensorflow", persist = FALSE))
+  old <- list(k_set_epsilon(1e-4), k_set_floatx("float64"),
+              k_set_image_data_format("channels_first"))
+  on.exit({
+    quietly(use_backend("tensorflow", persist = FALSE))
+    k_set_epsilon(old[[1]]); k_set_floatx(old[[2]]); k_set_image_data_format(old[[3]])
+  }, add = TRUE)
+  for (name in c("jax", "torch", "tensorflow", "jax")) {
+    quietly(use_backend(name, persist = FALSE))
+    expect_equal(k_epsilon(), 1e-4)
+    expect_equal(k_floatx(), "float64")
+    expect_equal(k_image_data_format(), "channels_first")
+  }
+  # The same values as Keras itself holds, and what a new layer uses.
+  keras <- keras_module()
+  expect_equal(keras$config$epsilon(), 1e-4)
+  expect_equal(keras$backend$standardize_dtype(keras$ops$ones(list(2L))$dtype), "float64")
+})
+
+test_that("switching back reuses the same Keras module tree", {
+  local_test_home()
+  quietly(use_backend("tensorflow", persist = FALSE))
+  tf_keras <- keras_module()
+  quietly(use_backend("jax", persist = FALSE))
+  jax_keras <- keras_module()
+  expect_false(reticulate::py_id(jax_keras) == reticulate::py_id(tf_keras))
+  quietly(use_backend("tensorflow", persist = FALSE))
+  expect_equal(reticulate::py_id(keras_module()), reticulate::py_id(tf_keras))
+  # A module taken before a switch stays on its own backend (documented).
+  expect_equal(jax_keras$config$backend(), "jax")
+})
+
+test_that("models fit on every backend after 10 round-trip swaps", {
+  local_test_home()
+  on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
+  for (i in 1:10) {
+    for (name in c("tensorflow", "jax", "torch")) quietly(use_backend(name, persist = FALSE))
+  }
+  for (name in c("tensorflow", "jax", "torch")) {
+    quietly(use_backend(name, persist = FALSE))
+    expect_true(is.finite(fit_small_model()), label = paste("loss on", name))
+  }
+})
+
+test_that("backends() lists every backend with its state", {
+  local_test_home()
+  quietly(use_backend("jax", persist = FALSE))
+  on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
+  table <- backends()
+  expect_equal(names(table), c("backend", "installed", "version", "active", "loaded",
+                               "trainable"))
+  expect_equal(table$backend, c("tensorflow", "jax", "torch", "numpy", "openvino"))
+  expect_equal(table$active, table$backend == "jax")
+  expect_true(all(table$installed[1:4]))
+  expect_equal(table$version[table$backend == "jax"],
+               reticulate::import("importlib.metadata")$version("jax"))
+  expect_equal(table$trainable, c(TRUE, TRUE, TRUE, FALSE, FALSE))
+  expect_true(all(table$loaded[table$backend %in% c("tensorflow", "jax")]))
+})
