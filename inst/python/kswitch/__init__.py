@@ -3,8 +3,14 @@
 Standard library only; importing it imports neither Keras nor any backend library.
 """
 
-from .errors import (BackendUnavailableError, ConfigError, InvalidArgumentError,  # noqa: F401
-                     KerasUnavailableError, KswitchError, SwitchFailedError,
-                     UnknownBackendError)
+from .errors import (  # noqa: F401
+                     BackendUnavailableError,
+                     ConfigError,
+                     InvalidArgumentError,
+                     KerasUnavailableError,
+                     KswitchError,
+                     SwitchFailedError,
+                     UnknownBackendError,
+)
 
 __version__ = "0.1.0"

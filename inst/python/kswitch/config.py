@@ -97,7 +97,7 @@ def check_file_values(config: Dict[str, Any], path: str) -> None:
             problem="{} {}".format(e.message, e.problem),
             fix="Edit the file, or set the value with kswitch (e.g. `k_set_floatx(\"float32\", "
                 "persist = TRUE)`).",
-            argument=e.argument, value=e.value, path=path)
+            argument=e.argument, value=e.value, path=path) from e
 
 
 def read_config(path: Optional[str] = None) -> Optional[Dict[str, Any]]:
@@ -111,7 +111,7 @@ def read_config(path: Optional[str] = None) -> Optional[Dict[str, Any]]:
         return None
     except OSError as e:
         raise ConfigError("Cannot read the Keras config file {}.".format(path),
-                          problem=e.strerror or str(e), fix=_os_fix(e, path), path=path)
+                          problem=e.strerror or str(e), fix=_os_fix(e, path), path=path) from e
     if len(raw) > MAX_BYTES:
         raise ConfigError("{} is larger than {} bytes; it is not a Keras config file.".format(
             path, MAX_BYTES), fix=fix, path=path)
@@ -119,7 +119,8 @@ def read_config(path: Optional[str] = None) -> Optional[Dict[str, Any]]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ConfigError("{} is not UTF-8 text.".format(path),
-                          problem="Invalid byte at offset {}.".format(e.start), fix=fix, path=path)
+                          problem="Invalid byte at offset {}.".format(e.start), fix=fix,
+                          path=path) from e
     if not text.strip():
         raise ConfigError("{} is empty; Keras would silently use its defaults.".format(path),
                           fix=fix, path=path)
@@ -129,7 +130,7 @@ def read_config(path: Optional[str] = None) -> Optional[Dict[str, Any]]:
         where = "line {}, column {}".format(e.lineno, e.colno) if hasattr(e, "lineno") else ""
         raise ConfigError("{} is not valid JSON; Keras would silently use its defaults.".format(
             path), problem="{} at {}.".format(getattr(e, "msg", str(e)), where), fix=fix,
-            path=path)
+            path=path) from e
     if not isinstance(config, dict):
         raise ConfigError("{} must hold a JSON object, not a {}.".format(
             path, type(config).__name__.replace("list", "JSON array")), fix=fix, path=path)
@@ -208,5 +209,5 @@ def update_config(updates: Dict[str, Any], path: Optional[str] = None) -> Option
             _write_atomically(target, new)
     except OSError as e:
         raise ConfigError("Cannot write the Keras config file {}.".format(path),
-                          problem=e.strerror or str(e), fix=_os_fix(e, path), path=path)
+                          problem=e.strerror or str(e), fix=_os_fix(e, path), path=path) from e
     return old

@@ -99,7 +99,7 @@ def keras_module() -> ModuleType:
         return _import_keras(name)
     except Exception as e:
         _take_tree()  # a half-imported Keras would make the next import fail differently
-        raise _import_error(name, e, rolled_back=None)
+        raise _import_error(name, e, rolled_back=None) from e
 
 
 def switch(name: str) -> Dict[str, Any]:
