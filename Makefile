@@ -7,7 +7,7 @@ R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-withr 
           r-cran-roxygen2 pandoc
 BACKENDS := c("tensorflow", "jax", "torch", "openvino")
 VERSION := $(shell sed -n 's/^Version: //p' DESCRIPTION)
-ENV_PYTHON = $(shell Rscript -e 'cat(file.path(reticulate::virtualenv_root(), "r-keras", "bin", "python"))')
+ENV_PYTHON = $(shell Rscript -e 'cat(file.path(path.expand(reticulate::virtualenv_root()), "r-keras", "bin", "python"))')
 # Keep tools' caches out of ~ and the tree.
 export TORCHINDUCTOR_CACHE_DIR ?= $(CURDIR)/.cache/torchinductor
 export PYTHONDONTWRITEBYTECODE := 1
@@ -42,13 +42,21 @@ test-python:
 	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python
 	cd tests/python && "$(ENV_PYTHON)" -m pytest -q -p no:cacheprovider .
 
+# R CMD check with the examples' Keras config kept in check/ (the tests isolate their own),
+# then a look at /tmp and ~ for anything the check left behind.
 test-r:
 	rm -rf check && mkdir -p check
+	ls -A /tmp ~ > check/before.txt
 	cd check && R CMD build --no-build-vignettes .. >/dev/null && \
-	  _R_CHECK_SYSTEM_CLOCK_=FALSE _R_CHECK_FORCE_SUGGESTS_=FALSE \
-	  R CMD check --no-manual kswitch_$(VERSION).tar.gz
+	  KERAS_HOME=$(CURDIR)/check/keras-home _R_CHECK_SYSTEM_CLOCK_=FALSE \
+	  _R_CHECK_FORCE_SUGGESTS_=FALSE R CMD check --no-manual kswitch_$(VERSION).tar.gz
 	@! grep -q "WARNING\|ERROR" check/kswitch.Rcheck/00check.log || \
 	  { echo "R CMD check reported warnings or errors"; exit 1; }
+	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
+	  check/kswitch.Rcheck/tests/testthat.Rout | tail -n 1
+	@ls -A /tmp ~ > check/after.txt; \
+	  if ! diff check/before.txt check/after.txt; then \
+	    echo "R CMD check left files in /tmp or ~ (lines with >)"; exit 1; fi
 
 bench: setup
 	Rscript bench/run.R

@@ -25,7 +25,6 @@
 #'   this replaces.
 #' @export
 #' @examples
-#' \dontshow{home <- kswitch::local_keras_home()}
 #' old <- use_backend("jax", persist = FALSE)
 #' backend()
 #' use_backend(old, persist = FALSE)

@@ -16,7 +16,6 @@
 #' @family configuration
 #' @export
 #' @examples
-#' \dontshow{home <- kswitch::local_keras_home()}
 #' keras_config()
 #' keras_config_path()
 keras_config <- function() {

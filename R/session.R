@@ -15,7 +15,6 @@
 #' @family configuration
 #' @name k_epsilon
 #' @examples
-#' \dontshow{home <- kswitch::local_keras_home()}
 #' old <- k_set_epsilon(1e-5)
 #' k_epsilon()
 #' k_set_epsilon(old)
@@ -69,7 +68,6 @@ k_set_image_data_format <- function(data_format, persist = FALSE) {
 #' @family session
 #' @export
 #' @examples
-#' \dontshow{home <- kswitch::local_keras_home()}
 #' k_clear_session()
 k_clear_session <- function() {
   invisible(core_call("clear_session"))
@@ -84,7 +82,6 @@ k_clear_session <- function() {
 #' @family session
 #' @export
 #' @examples
-#' \dontshow{home <- kswitch::local_keras_home()}
 #' k_shape(matrix(0, 2, 3))
 #' keras <- keras_module()
 #' k_shape(keras$Input(shape = list(20L)))
@@ -109,7 +106,6 @@ k_shape <- function(x) {
 #' @family session
 #' @export
 #' @examples
-#' \dontshow{home <- kswitch::local_keras_home()}
 #' keras <- keras_module()
 #' keras$config$backend()
 keras_module <- function() {
