@@ -6,6 +6,7 @@ arguments, results and errors (see ``r_call``).
 
 import os
 import sys
+import time
 from typing import Any, Callable, Dict, List, Optional
 
 from . import backends, config, switch
@@ -42,7 +43,9 @@ def use_backend(backend: str, persist: bool = True) -> Dict[str, Any]:
         switch._set_env(env_before)
 
     change = lambda: switch.switch(spec.name)  # noqa: E731
+    start = time.perf_counter()
     result = _with_persisted({"backend": spec.name}, change, undo) if persist else change()
+    result["seconds"] = time.perf_counter() - start
     override = switch.outside_override()
     result.update(backend=spec.name, persisted_to=config.config_path() if persist else None,
                   override=override if override and override != spec.name else None)
