@@ -15,6 +15,8 @@ test_that("a failed switch is rolled back: same backend, still trains, file unch
   out <- in_fresh_r(function(shadow) {
     library(kswitch)
     reticulate::import("sys", convert = FALSE)$path$insert(0L, shadow)
+    suppressMessages(use_backend("torch", persist = FALSE))  # a parked tree to keep
+    suppressMessages(use_backend("tensorflow", persist = FALSE))
     keras <- keras_module()
     k_set_epsilon(1e-3)
     modules <- function() reticulate::py_eval(
@@ -32,7 +34,11 @@ test_that("a failed switch is rolled back: same backend, still trains, file unch
            model$fit(matrix(runif(30), 10), matrix(runif(10), 10), epochs = 1L, verbose = 0L)
            model$evaluate(matrix(runif(30), 10), matrix(runif(10), 10), verbose = 0L)
          },
-         second = tryCatch(use_backend("jax", persist = FALSE), error = function(e) class(e)))
+         second = tryCatch(use_backend("jax", persist = FALSE), error = function(e) class(e)),
+         parked = {
+           suppressMessages(use_backend("torch", persist = FALSE))
+           c(keras_module()$config$backend(), k_epsilon())
+         })
   }, args = list(shadow = shadow_library("jax")))
   expect_equal(out$class[1:2], c("kswitch_error_switch_failed", "kswitch_error"))
   expect_match(out$message, "still on \"tensorflow\"")
@@ -46,6 +52,7 @@ test_that("a failed switch is rolled back: same backend, still trains, file unch
   expect_equal(out$epsilon, 1e-3)
   expect_true(is.finite(out$loss))
   expect_equal(out$second[[1]], "kswitch_error_switch_failed")  # and again, cleanly
+  expect_equal(out$parked, c("torch", "0.001"))  # the parked torch tree is still there
   expect_identical(read_bytes(path), before)
 })
 
