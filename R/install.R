@@ -8,9 +8,9 @@
 #'
 #' kswitch uses the Python in `RETICULATE_PYTHON` if set, else the environment named
 #' by `getOption("kswitch.envname", "r-keras")` if it exists. Installing runs in a
-#' child process (with R's `LD_LIBRARY_PATH` removed, so the child loads its own
-#' libpython), so it never binds this session's Python; restart R if Python had
-#' already started on another interpreter.
+#' child process, without a shell and with R's `LD_LIBRARY_PATH` removed (so the child
+#' loads its own libpython), so it never binds this session's Python; restart R if
+#' Python had already started on another interpreter.
 #'
 #' @param backends Backends to install; see [backends()] for names.
 #' @param envname Name of the environment, under [reticulate::virtualenv_root()], or
@@ -34,7 +34,7 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"), envname
   if (length(extra_packages)) check_strings(extra_packages)
   env <- if (grepl("/", envname, fixed = TRUE)) path.expand(envname) else
     file.path(path.expand(reticulate::virtualenv_root()), envname)
-  launcher <- if (is.null(python)) Sys.which("python3") else path.expand(python)
+  launcher <- unname(if (is.null(python)) Sys.which("python3") else path.expand(python))
   if (!nzchar(launcher)) {
     rlang::abort(c("No `python3` on the PATH to run the installer.",
                    i = "Install Python 3.10 to 3.12, or pass its path as `python =`."),
@@ -47,10 +47,12 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"), envname
             if (!is.null(python)) c("--python", path.expand(python)),
             if (utils::packageVersion("reticulate") < "1.38") "--numpy-below-2",
             if (length(extra_packages)) c("--extra", extra_packages))
-  status <- withr::with_envvar(
-    c(LD_LIBRARY_PATH = NA, PYTHONPATH = python_dir()),
-    system2(launcher, shQuote(args))
-  )
+  # No shell sees these arguments; R's LD_LIBRARY_PATH would make the child load Debian's
+  # libpython instead of its own (and then fail to import ssl).
+  child_env <- Sys.getenv()
+  child_env <- c(child_env[names(child_env) != "LD_LIBRARY_PATH"], PYTHONPATH = python_dir())
+  status <- processx::run(launcher, args, env = child_env, echo = TRUE, error_on_status = FALSE,
+                          stderr_to_stdout = TRUE)$status
   if (file.exists(error_file)) {
     abort_python(jsonlite::fromJSON(error_file, simplifyVector = FALSE), rlang::current_env())
   }

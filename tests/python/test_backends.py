@@ -25,10 +25,12 @@ def test_installed_and_version_without_importing():
     numpy = backends.get_backend("numpy")
     assert backends.is_installed(numpy)
     assert backends.distribution_version(numpy.distributions)
-    missing = numpy._replace(name="nothing", module="kswitch_no_such_module",
+    missing = numpy._replace(name="nothing", modules=("numpy", "kswitch_no_such_module"),
                              distributions=("kswitch-no-such-dist",))
     assert not backends.is_installed(missing)
     assert backends.distribution_version(missing.distributions) is None
-    with pytest.raises(BackendUnavailableError, match="install_backends"):
+    assert backends.missing_modules(missing) == ["kswitch_no_such_module"]
+    with pytest.raises(BackendUnavailableError, match="install_backends") as e:
         backends.require_installed(missing)
+    assert '"kswitch_no_such_module"' in str(e.value) and '"numpy"' not in e.value.problem
     assert "kswitch_no_such_module" not in sys.modules

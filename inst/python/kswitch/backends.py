@@ -8,27 +8,28 @@ turned into an import.
 import difflib
 import importlib.util
 import sys
-from typing import NamedTuple, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 from .errors import BackendUnavailableError, UnknownBackendError, show
 
 
 class Backend(NamedTuple):
     name: str
-    module: str                      # the library Keras imports for this backend
+    modules: Tuple[str, ...]         # what Keras imports for this backend, library first
     distributions: Tuple[str, ...]   # pip distributions that provide it, for its version
     trainable: bool                  # can Keras fit() models on it
     requirements: Tuple[str, ...]    # what install_backends() asks pip for
 
 
 KERAS3 = (
-    Backend("tensorflow", "tensorflow", ("tensorflow", "tensorflow-cpu", "tensorflow-intel",
+    Backend("tensorflow", ("tensorflow",), ("tensorflow", "tensorflow-cpu", "tensorflow-intel",
                                          "tf-nightly"), True, ("tensorflow-cpu",)),
-    Backend("jax", "jax", ("jax",), True, ("jax",)),
+    Backend("jax", ("jax",), ("jax",), True, ("jax",)),
     # The CPU wheel: an unpinned torch pulls gigabytes of CUDA packages.
-    Backend("torch", "torch", ("torch",), True, ("torch==2.13.0",)),
-    Backend("numpy", "numpy", ("numpy",), False, ()),
-    Backend("openvino", "openvino", ("openvino",), False, ("openvino",)),
+    Backend("torch", ("torch",), ("torch",), True, ("torch==2.13.0",)),
+    # Keras's numpy backend also imports scipy and jax, which Keras itself does not require.
+    Backend("numpy", ("numpy", "scipy", "jax"), ("numpy",), False, ("scipy", "jax")),
+    Backend("openvino", ("openvino",), ("openvino",), False, ("openvino",)),
 )
 REGISTRY = {b.name: b for b in KERAS3}
 NAMES = tuple(REGISTRY)
@@ -49,13 +50,21 @@ def get_backend(name: str, argument: str = "backend") -> Backend:
         fix=fix, argument=argument, value=name)
 
 
-def is_installed(backend: Backend) -> bool:
-    if backend.module in sys.modules:
+def _findable(module: str) -> bool:
+    if module in sys.modules:
         return True
     try:
-        return importlib.util.find_spec(backend.module) is not None
+        return importlib.util.find_spec(module) is not None
     except (ImportError, ValueError):
         return False
+
+
+def missing_modules(backend: Backend) -> List[str]:
+    return [m for m in backend.modules if not _findable(m)]
+
+
+def is_installed(backend: Backend) -> bool:
+    return not missing_modules(backend)
 
 
 def distribution_version(names: Tuple[str, ...]) -> Optional[str]:
@@ -76,11 +85,12 @@ def distribution_version(names: Tuple[str, ...]) -> Optional[str]:
 
 
 def require_installed(backend: Backend, argument: str = "backend") -> None:
-    if not is_installed(backend):
+    missing = missing_modules(backend)
+    if missing:
         raise BackendUnavailableError(
             "The {} backend is not installed in this Python ({}).".format(
                 show(backend.name), sys.executable),
-            problem="Python cannot find the {} package.".format(show(backend.module)),
+            problem="Python cannot find {}.".format(", ".join(show(m) for m in missing)),
             fix='Install it with `kswitch::install_backends("{}")`, then restart R.'.format(
                 backend.name),
             argument=argument, value=backend.name)

@@ -138,7 +138,7 @@ def switch(name: str) -> Dict[str, Any]:
 
 
 def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
-    library = backends.REGISTRY[name].module if name in backends.REGISTRY else "keras"
+    library = backends.REGISTRY[name].modules[0] if name in backends.REGISTRY else "keras"
     package = getattr(e, "name", None) or library
     detail = "{}: {}".format(type(e).__name__, e)
     if rolled_back is None:
