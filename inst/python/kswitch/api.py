@@ -40,7 +40,7 @@ def use_backend(backend: str, persist: bool = True) -> Dict[str, Any]:
     def undo(result: Dict[str, Any]) -> None:
         if result["reloaded"]:
             switch.switch(result["previous"])  # a parked tree: instant, cannot fail to import
-        switch._set_env(env_before)
+        switch.set_backend_env(env_before)
 
     change = lambda: switch.switch(spec.name)  # noqa: E731
     start = time.perf_counter()

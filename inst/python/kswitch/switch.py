@@ -60,7 +60,7 @@ def loaded_backends() -> List[str]:
     return active + sorted(_parked)
 
 
-def _set_env(name: Optional[str]) -> None:
+def set_backend_env(name: Optional[str]) -> None:
     global _set_by_kswitch
     if name:
         os.environ[ENV] = name
@@ -107,17 +107,17 @@ def switch(name: str) -> Dict[str, Any]:
     previous_env = os.environ.get(ENV)
     if not keras_imported():
         previous = active_backend()
-        _set_env(name)
+        set_backend_env(name)
         return {"previous": previous, "reloaded": False, "first_import": False}
     keras = sys.modules["keras"]
     previous = keras.config.backend()
     if previous == name:
-        _set_env(name)
+        set_backend_env(name)
         return {"previous": previous, "reloaded": False, "first_import": False}
     settings = read_settings(keras)
     _parked[previous] = _take_tree()
     first_import = name not in _parked
-    _set_env(name)
+    set_backend_env(name)
     try:
         if first_import:
             keras = _import_keras(name)
@@ -130,7 +130,7 @@ def switch(name: str) -> Dict[str, Any]:
         if not first_import:
             _parked[name] = failed
         sys.modules.update(_parked.pop(previous))
-        _set_env(previous_env)
+        set_backend_env(previous_env)
         if not isinstance(e, Exception):
             raise
         raise _import_error(name, e, rolled_back=previous) from e
