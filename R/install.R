@@ -49,8 +49,9 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"), envname
             if (length(extra_packages)) c("--extra", extra_packages))
   # No shell sees these arguments; R's LD_LIBRARY_PATH would make the child load Debian's
   # libpython instead of its own (and then fail to import ssl).
-  child_env <- Sys.getenv()
-  child_env <- c(child_env[names(child_env) != "LD_LIBRARY_PATH"], PYTHONPATH = python_dir())
+  child_env <- unclass(Sys.getenv())
+  child_env <- child_env[names(child_env) != "LD_LIBRARY_PATH"]
+  child_env[["PYTHONPATH"]] <- python_dir()  # replaces any PYTHONPATH of this session
   status <- processx::run(launcher, args, env = child_env, echo = TRUE, error_on_status = FALSE,
                           stderr_to_stdout = TRUE)$status
   if (file.exists(error_file)) {
