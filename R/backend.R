@@ -39,15 +39,15 @@ use_backend <- function(backend, persist = TRUE) {
 # Plain sprintf + rlang::inform: the message is formatted only if shown, so a suppressed
 # switch back costs well under a millisecond of R time (cli_inform alone took ~6 ms).
 inform_switch <- function(result) {
-  quote <- function(x) paste0('"', x, '"')
+  quoted <- function(x) paste0('"', x, '"')
   bullets <- if (identical(result$previous, result$backend)) {
-    c(v = sprintf("Keras backend: %s (unchanged).", quote(result$backend)))
+    c(v = sprintf("Keras backend: %s (unchanged).", quoted(result$backend)))
   } else {
     how <- if (isTRUE(result$first_import)) sprintf("Keras loaded in %.1f s", result$seconds)
       else if (isTRUE(result$reloaded)) sprintf("already loaded: %.1f ms", 1000 * result$seconds)
       else "Keras loads on it when first used"
-    c(v = sprintf("Keras backend: %s -> %s (%s).", quote(result$previous),
-                  quote(result$backend), how))
+    c(v = sprintf("Keras backend: %s -> %s (%s).", quoted(result$previous),
+                  quoted(result$backend), how))
   }
   if (!is.null(result$persisted_to)) {
     bullets <- c(bullets, i = sprintf("Saved to %s: new sessions start on it.",

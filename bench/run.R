@@ -15,11 +15,6 @@ Sys.setenv(KERAS_HOME = file.path(home, "keras"), TF_CPP_MIN_LOG_LEVEL = "3",
 
 fresh <- function(fn, args = list()) callr::r(fn, args = args, libpath = .libPaths())
 median_of <- function(x) stats::median(unlist(x))
-seconds <- function(expr) {
-  start <- proc.time()[["elapsed"]]
-  force(expr)
-  proc.time()[["elapsed"]] - start
-}
 env_python <- file.path(path.expand(reticulate::virtualenv_root()), "r-keras", "bin", "python")
 
 # 1. First switch to a backend, Keras already imported on tensorflow ------------------------

@@ -34,3 +34,9 @@ def test_installed_and_version_without_importing():
         backends.require_installed(missing)
     assert '"kswitch_no_such_module"' in str(e.value) and '"numpy"' not in e.value.problem
     assert "kswitch_no_such_module" not in sys.modules
+
+
+def test_install_requirements_ask_pip_once_per_package():
+    from kswitch import install
+    reqs = install.requirements(["jax", "numpy", "jax"], numpy_below_2=True)
+    assert reqs == ["keras", "numpy<2", "jax", "scipy"]

@@ -4,13 +4,13 @@ Standard library only; importing it imports neither Keras nor any backend librar
 """
 
 from .errors import (  # noqa: F401
-                     BackendUnavailableError,
-                     ConfigError,
-                     InvalidArgumentError,
-                     KerasUnavailableError,
-                     KswitchError,
-                     SwitchFailedError,
-                     UnknownBackendError,
+    BackendUnavailableError,
+    ConfigError,
+    InvalidArgumentError,
+    KerasUnavailableError,
+    KswitchError,
+    SwitchFailedError,
+    UnknownBackendError,
 )
 
 __version__ = "0.1.0"

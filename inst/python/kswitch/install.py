@@ -69,7 +69,8 @@ def find_python(requested: Optional[str]) -> str:
 def requirements(names: Sequence[str], numpy_below_2: bool) -> List[str]:
     specs = [backends.get_backend(n, argument="backends") for n in names]
     reqs = ["keras"] + (["numpy<2"] if numpy_below_2 else [])
-    return reqs + [r for b in specs for r in b.requirements]
+    reqs += [r for b in specs for r in b.requirements]
+    return list(dict.fromkeys(reqs))  # numpy's backend needs jax too: ask pip once
 
 
 def _run(cmd: List[str]) -> None:
