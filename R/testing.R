@@ -53,12 +53,16 @@ for_each_backend <- function(backends = NULL, desc, code) {
   backends <- backends %||% trainable_backends()
   check_strings(backends)
   check_string(desc)
+  # Unknown names fail here, before any test runs: a typo must not pass as a skip.
+  missing <- lapply(backends, function(name) {
+    core_call("backend_missing", name, argument = "backends")
+  })
   code <- substitute(code)
   env <- parent.frame()
-  for (name in backends) {
-    test <- bquote(testthat::test_that(.(sprintf("%s [%s]", desc, name)), {
-      kswitch::skip_if_no_backend(.(name))
-      kswitch::local_backend(.(name))
+  for (i in seq_along(backends)) {
+    test <- bquote(testthat::test_that(.(sprintf("%s [%s]", desc, backends[[i]])), {
+      if (.(!is.null(missing[[i]]))) testthat::skip(.(missing[[i]] %||% ""))
+      kswitch::local_backend(.(backends[[i]]))
       .(code)
     }))
     eval(test, env)

@@ -25,7 +25,26 @@ bad_calls <- c(
   lapply(bad_strings, function(v) list("install_backends", list(envname = v))),
   lapply(bad_strings[-5], function(v) list("install_backends", list(python = v))),
   lapply(bad_strings[-c(5, 6, 7)], function(v) list("install_backends", list(extra_packages = v))),
-  lapply(bad_strings, function(v) list("local_keras_home", list(path = v)))
+  lapply(bad_strings, function(v) list("local_keras_home", list(path = v))),
+  lapply(bad_strings, function(v) list("with_keras_home", list(code = NULL, path = v))),
+  lapply(c(bad_strings, list("theano", "Jax")),
+         function(v) list("local_backend", list(backend = v))),
+  lapply(c(bad_strings, list("theano", "Jax")),
+         function(v) list("with_backend", list(code = NULL, backend = v))),
+  lapply(Filter(Negate(is.null), bad_numbers),
+         function(v) list("local_keras_config", list(epsilon = v))),
+  lapply(c(Filter(Negate(is.null), bad_strings), list("float8")),
+         function(v) list("local_keras_config", list(floatx = v))),
+  lapply(c(Filter(Negate(is.null), bad_strings), list("channels_middle")),
+         function(v) list("local_keras_config", list(image_data_format = v))),
+  lapply(list(NULL, list(), "epsilon", list(1e-3), list(eps = 1e-3), c(epsilon = 1e-3)),
+         function(v) list("with_keras_config", list(code = NULL, new = v))),
+  lapply(c(bad_strings, list("theano", "Jax")),
+         function(v) list("skip_if_no_backend", list(backend = v))),
+  lapply(Filter(Negate(is.null), c(bad_strings, list(c("jax", NA), c("jax", "theano")))),
+         function(v) list("for_each_backend", list(code = NULL, desc = "d", backends = v))),
+  lapply(bad_strings, function(v) list("for_each_backend",
+                                       list(code = NULL, backends = "jax", desc = v)))
 )
 
 session_state <- function(home) {

@@ -87,9 +87,9 @@ def end_scope(state: Dict[str, Any]) -> None:
     switch.restore(state)
 
 
-def backend_missing(backend: str) -> Optional[str]:
+def backend_missing(backend: str, argument: str = "backend") -> Optional[str]:
     """Why ``backend`` cannot be used in this Python, or None when it can (for test skips)."""
-    spec = backends.get_backend(backend)
+    spec = backends.get_backend(backend, argument)
     if backends.keras_version() is None:
         return "Keras is not installed in this Python ({})".format(sys.executable)
     missing = backends.missing_modules(spec)
