@@ -16,7 +16,8 @@
 #'   testthat::test_that("jax adds", {
 #'     skip_if_no_backend("jax")
 #'     local_backend("jax")
-#'     testthat::expect_equal(as.numeric(keras_module()$ops$add(1, 2)), 3)
+#'     ops <- keras_module()$ops
+#'     testthat::expect_equal(as.numeric(ops$convert_to_numpy(ops$add(1, 2))), 3)
 #'   })
 #' }
 skip_if_no_backend <- function(backend) {
