@@ -37,7 +37,7 @@ def keras_imported() -> bool:
 def active_backend() -> str:
     """The backend Keras runs on, or would run on if imported now. Imports nothing."""
     if keras_imported():
-        return sys.modules["keras"].config.backend()
+        return config_api(sys.modules["keras"]).backend()
     return os.environ.get(ENV) or (config.read_config() or {}).get("backend") \
         or config.DEFAULTS["backend"]
 
@@ -81,13 +81,18 @@ def _import_keras(name: str) -> ModuleType:
     return importlib.import_module("keras")
 
 
+def config_api(keras: ModuleType) -> ModuleType:
+    """Where Keras keeps backend() and the settings: keras.config, or keras.backend in Keras 2."""
+    return keras.backend if backends.generation(keras.__version__) == 2 else keras.config
+
+
 def read_settings(keras: ModuleType) -> Dict[str, Any]:
-    return {s: getattr(keras.config, s)() for s in SETTINGS}
+    return {s: getattr(config_api(keras), s)() for s in SETTINGS}
 
 
 def apply_settings(keras: ModuleType, settings: Dict[str, Any]) -> None:
     for s in SETTINGS:
-        getattr(keras.config, "set_" + s)(settings[s])
+        getattr(config_api(keras), "set_" + s)(settings[s])
 
 
 def keras_module() -> ModuleType:
@@ -95,6 +100,11 @@ def keras_module() -> ModuleType:
     if keras_imported():
         return sys.modules["keras"]
     name = active_backend()
+    keras = backends.current_generation()
+    if backends.lives_elsewhere(name, keras):  # e.g. keras.json says "theano" to Keras 3
+        source = backend_source()
+        raise backends.elsewhere_error(name, keras, source=config.config_path() if
+                                       source == "keras.json" else source)
     try:
         return _import_keras(name)
     except Exception as e:
@@ -110,7 +120,7 @@ def switch(name: str) -> Dict[str, Any]:
         set_backend_env(name)
         return {"previous": previous, "reloaded": False, "first_import": False}
     keras = sys.modules["keras"]
-    previous = keras.config.backend()
+    previous = config_api(keras).backend()
     if previous == name:
         set_backend_env(name)
         return {"previous": previous, "reloaded": False, "first_import": False}
@@ -138,7 +148,8 @@ def switch(name: str) -> Dict[str, Any]:
 
 
 def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
-    library = backends.REGISTRY[name].modules[0] if name in backends.REGISTRY else "keras"
+    known = {b.name: b for b in backends.GENERATIONS[backends.current_generation()]}
+    library = known[name].modules[0] if name in known else "keras"
     package = getattr(e, "name", None) or library
     detail = "{}: {}".format(type(e).__name__, e)
     if rolled_back is None:
@@ -154,12 +165,12 @@ def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
 
 
 def get_setting(setting: str) -> Any:
-    return getattr(keras_module().config, setting)()
+    return getattr(config_api(keras_module()), setting)()
 
 
 def set_setting(setting: str, value: Any) -> Any:
     """Set a session setting; returns the old value."""
-    keras = keras_module()
-    old = getattr(keras.config, setting)()
-    getattr(keras.config, "set_" + setting)(value)
+    api = config_api(keras_module())
+    old = getattr(api, setting)()
+    getattr(api, "set_" + setting)(value)
     return old
