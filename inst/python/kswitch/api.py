@@ -159,18 +159,22 @@ def set_image_data_format(data_format: Any, persist: bool = False) -> str:
 
 def clear_session() -> None:
     keras = switch.keras_module()
+    if backends.generation(keras.__version__) == 3:
+        keras.backend.clear_session()
+        return
+    # Keras 2.3.1: Theano has no clear_session() (no global graph to drop) and CNTK's only
+    # resets the learning phase; restarting the layer-name counters is common to all three.
     if hasattr(keras.backend, "clear_session"):
         keras.backend.clear_session()
-    else:  # Keras 2.3.1 on Theano: no global graph to drop; restart the layer-name counters
-        keras.backend.reset_uids()
+    keras.backend.reset_uids()
 
 
 def shape(x: Any) -> List[Optional[int]]:
     """Dimensions of a tensor or array; None where unknown (symbolic dimensions)."""
     keras = switch.keras_module()
-    if backends.generation(keras.__version__) == 2 and not isinstance(
-            getattr(x, "shape", None), tuple):
-        x = _Dims(keras.backend.int_shape(x))  # a Theano tensor's shape is itself symbolic
+    if backends.generation(keras.__version__) == 2 and keras.backend.is_tensor(x):
+        # A Theano tensor's shape is itself symbolic; CNTK's leaves out the batch axis.
+        x = _Dims(keras.backend.int_shape(x))
     elif not hasattr(x, "shape"):
         x = keras.ops.convert_to_tensor(x)
 
