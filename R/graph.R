@@ -3,7 +3,8 @@
 #' The tutorials' `Symbolic()` and `Eager()`. `k_symbolic(f)` returns `f` compiled to a
 #' graph on the current backend; `k_eager(f)` returns `f` run eagerly (operation by
 #' operation). `f` is an R function of tensors that uses Keras operations (e.g.
-#' `keras$ops$add()`); the result is a function to call with arrays or tensors.
+#' `keras$ops$add()`); the result is a function to call with arrays (`array()`, not plain
+#' vectors, which arrive as lists) or tensors.
 #'
 #' * Keras 3: on `"tensorflow"`, `k_symbolic()` is `tf.function(f)` (inside it,
 #'   `tf$executing_eagerly()` is `FALSE`); on `"jax"`, `jax.jit(f)` (`f` sees tracers).
@@ -27,9 +28,9 @@
 #' add_one <- function(x) keras$ops$add(x, 1)
 #' if (backend() %in% c("tensorflow", "jax")) {
 #'   compiled <- k_symbolic(add_one)
-#'   keras$ops$convert_to_numpy(compiled(c(1, 2, 3)))
+#'   keras$ops$convert_to_numpy(compiled(array(c(1, 2, 3))))
 #' }
-#' k_eager(add_one)(c(1, 2, 3))
+#' k_eager(add_one)(array(c(1, 2, 3)))
 k_symbolic <- function(f) {
   check_function(f)
   core_call("symbolic", f)

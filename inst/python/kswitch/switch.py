@@ -76,6 +76,11 @@ def _take_tree() -> Dict[str, ModuleType]:
 
 
 def _import_keras(name: str) -> ModuleType:
+    if "tensorflow" not in sys.modules and backends.current_generation() == 2:
+        # TensorFlow 2 sets TF2_BEHAVIOR=1 in its process and child processes inherit it (a
+        # process-isolated run started from a Keras 3 session): it makes TensorFlow 1.14
+        # eager, and Keras 2.3.1 then fails ("get_session is not available").
+        os.environ.pop("TF2_BEHAVIOR", None)
     if name == "torch":
         importlib.import_module("torch")  # Keras's rule: torch before anything else
     return importlib.import_module("keras")
