@@ -6,7 +6,8 @@
 #' `keras$ops$add()`); the result is a function to call with arrays (`array()`, not plain
 #' vectors, which arrive as lists) or tensors.
 #'
-#' * Keras 3: on `"tensorflow"`, `k_symbolic()` is `tf.function(f)` (inside it,
+#' * Keras 3: on `"tensorflow"`, `k_symbolic()` is `tf.function(f, autograph = FALSE)`
+#'   (AutoGraph cannot convert R code; inside it,
 #'   `tf$executing_eagerly()` is `FALSE`); on `"jax"`, `jax.jit(f)` (`f` sees tracers).
 #'   `"torch"` has no equivalent kswitch can offer (`torch.compile` cannot trace a function
 #'   written in R), nor have `"numpy"` and `"openvino"`: `k_symbolic()` is then a

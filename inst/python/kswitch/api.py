@@ -207,8 +207,8 @@ def symbolic(f: Callable) -> Callable:
             fix="Call the function as it is (eager execution), or switch with "
                 "`use_backend(\"tensorflow\")` or `use_backend(\"jax\")`.",
             argument="f", value=spec.name)
-    module, function = spec.graph
-    return getattr(importlib.import_module(module), function)(f)
+    module, function, kwargs = spec.graph
+    return getattr(importlib.import_module(module), function)(f, **dict(kwargs))
 
 
 def eager(f: Callable) -> Callable:

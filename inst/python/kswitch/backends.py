@@ -20,14 +20,16 @@ class Backend(NamedTuple):
     trainable: bool                  # can Keras fit() models on it
     requirements: Tuple[str, ...]    # what install_backends() asks pip for
     keras: int = 3                   # the Keras generation that has it: 3, or 2 (Keras 2.3.1)
-    graph: Optional[Tuple[str, str]] = None  # (module, function) compiling a function to a graph
+    # (module, function, keyword arguments) that compile a function to a graph
+    graph: Optional[Tuple[str, str, Tuple[Tuple[str, Any], ...]]] = None
 
 
 KERAS3 = (
     Backend("tensorflow", ("tensorflow",), ("tensorflow", "tensorflow-cpu", "tensorflow-intel",
                                          "tf-nightly"), True, ("tensorflow-cpu",),
-            graph=("tensorflow", "function")),
-    Backend("jax", ("jax",), ("jax",), True, ("jax",), graph=("jax", "jit")),
+            # AutoGraph cannot convert R code, and would leave its files in the temp dir.
+            graph=("tensorflow", "function", (("autograph", False),))),
+    Backend("jax", ("jax",), ("jax",), True, ("jax",), graph=("jax", "jit", ())),
     # The CPU wheel: an unpinned torch pulls gigabytes of CUDA packages.
     Backend("torch", ("torch",), ("torch",), True, ("torch==2.13.0",)),
     # Keras's numpy backend also imports scipy and jax, which Keras itself does not require.
