@@ -14,9 +14,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 # TensorFlow's C++ start-up chatter (no GPU, oneDNN notes) hides the output that matters.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup system-deps install python-env demo test test-python test-r bench docs clean
+.PHONY: setup system-deps install python-env legacy-env demo test test-python test-r bench docs clean
 
-setup: system-deps install python-env
+setup: system-deps install python-env legacy-env
 
 system-deps:
 	@if ! dpkg -s $(R_DEBS) >/dev/null 2>&1; then \
@@ -32,6 +32,15 @@ python-env:
 	Rscript -e 'kswitch::install_backends($(BACKENDS), extra_packages = c("pytest", "ruff"))' \
 	  | grep -v '^Requirement already satisfied' || true
 	test -x "$(ENV_PYTHON)"
+
+# Multi-backend Keras 2.3.1 (TensorFlow 1.14, Theano, CNTK) on Python 3.6, for the legacy
+# tests; a second run only checks (about a second).
+LEGACY_BACKENDS := c("keras2-tensorflow", "theano", "cntk")
+LEGACY_PYTHON = $(shell Rscript -e 'cat(file.path(path.expand(reticulate::virtualenv_root()), "r-keras-legacy", "bin", "python"))')
+legacy-env: install
+	Rscript -e 'kswitch::install_backends($(LEGACY_BACKENDS))' \
+	  | grep -v '^Requirement already satisfied' || true
+	test -x "$(LEGACY_PYTHON)"
 
 demo: setup
 	Rscript demo/backends.R

@@ -15,8 +15,27 @@
 #' models, layers, tensors) belong to the backend they were made on; take them again
 #' after a switch, e.g. with [keras_module()], or switch back to use them.
 #'
+#' @section Keras 2.3.1: Theano and CNTK:
+#' `"theano"` and `"cntk"` exist only in multi-backend Keras 2.3.1, which lives in its own
+#' Python 3.6 environment (see [install_backends()]), and one R session binds one Python.
+#' So call `use_backend("theano")` in a new R session, before anything starts Python:
+#' kswitch then binds the Keras 2.3.1 environment, where `"tensorflow"` (TensorFlow 1.14),
+#' `"theano"` and `"cntk"` switch in-session like Keras 3's backends. A new session whose
+#' `keras.json` (or `KERAS_BACKEND`) says `"theano"` or `"cntk"` binds it too, so the
+#' tutorials' way of editing `keras.json` by hand works. In a session already bound to
+#' Keras 3, `use_backend("theano")` is a `kswitch_error_backend_elsewhere` error (a
+#' `kswitch_error_backend_unavailable`) saying how to get it; so is importing Keras when
+#' the file says `"theano"` (other functions, such as [backend()] and [keras_config()],
+#' keep working, and `use_backend()` to a Keras 3 backend fixes the file). Writing
+#' `"theano"` or `"cntk"` to `keras.json` warns (`kswitch_warning_legacy_backend_persisted`):
+#' Keras 3 programs reading the same file fail at import.
+#'
+#' Keras 2.3.1 on CNTK reports the `accuracy` metric one batch late (an `evaluate()` over
+#' one batch gives 0; the loss is right): compute accuracy from `predict()` there.
+#'
 #' @param backend Name of the backend: one of `"tensorflow"`, `"jax"`, `"torch"`,
-#'   `"numpy"`, `"openvino"` (see [backends()]). Case-sensitive, as in Keras.
+#'   `"numpy"`, `"openvino"` (Keras 3), or `"theano"`, `"cntk"` (Keras 2.3.1; see
+#'   below and [backends()]). Case-sensitive, as in Keras.
 #' @param persist Also write the backend to `keras.json` (see [keras_config_path()])?
 #'   Other settings and unknown keys in the file are kept.
 #' @returns The previous backend's name, invisibly.
@@ -31,9 +50,24 @@
 use_backend <- function(backend, persist = TRUE) {
   check_string(backend)
   check_flag(persist)
+  bind_python(backend)
   result <- core_call("use_backend", backend, persist = persist)
   inform_switch(result)
+  if (isTRUE(result$breaks_keras3)) warn_breaks_keras3(result)
   invisible(result$previous)
+}
+
+warn_breaks_keras3 <- function(result) {
+  rlang::warn(c(
+    sprintf('%s now says "backend": "%s", which only multi-backend Keras 2.3.1 knows.',
+            result$persisted_to, result$backend),
+    "!" = sprintf(paste("Keras 3 programs reading this file (outside kswitch, and TensorFlow",
+                        "itself, which imports Keras) fail with \"Unable to import backend :",
+                        "%s\"."), result$backend),
+    i = sprintf(paste('To keep them working use `use_backend("%s", persist = FALSE)`, or give',
+                      "the Keras 2.3.1 sessions their own KERAS_HOME (set before R starts)."),
+                result$backend)
+  ), class = "kswitch_warning_legacy_backend_persisted", path = result$persisted_to)
 }
 
 # Plain sprintf + rlang::inform: the message is formatted only if shown, so a suppressed
@@ -85,19 +119,23 @@ k_backend <- function() {
 
 #' The Keras backends and their state in this session
 #'
-#' Lists every backend Keras 3 knows, whether its library is installed in the Python
-#' that kswitch uses (read from package metadata, without importing it), its version,
-#' whether it is the active one, whether this session already loaded Keras on it (so a
-#' switch to it is instant), and whether Keras can train models on it.
+#' Lists every backend kswitch knows: first those of the Keras generation this session's
+#' Python has, then the other generation's (multi-backend Keras 2.3.1's `tensorflow`,
+#' `theano` and `cntk` beside Keras 3's, or the reverse), as installed in their own
+#' environment. For each: whether its library is installed (read from package metadata,
+#' without importing it), its version, whether it is the active one, whether this session
+#' already loaded Keras on it (so a switch to it is instant), whether Keras can train
+#' models on it, the Keras version, and the Python that has it (where it lives).
 #'
 #' @returns A data frame with columns `backend`, `installed`, `version`, `active`,
-#'   `loaded` and `trainable`.
+#'   `loaded`, `trainable`, `keras` and `python`.
 #' @family backends
 #' @export
 #' @examples
 #' backends()
 backends <- function() {
-  table <- core_call("backends_table")
+  other <- if (python_generation() == 2L) default_envname() else default_legacy_envname()
+  table <- core_call("backends_table", env_python(other))
   data.frame(
     backend = as_column(table$backend, ""),
     installed = as_column(table$installed, NA),
@@ -105,6 +143,8 @@ backends <- function() {
     active = as_column(table$active, NA),
     loaded = as_column(table$loaded, NA),
     trainable = as_column(table$trainable, NA),
+    keras = as_column(table$keras, ""),
+    python = as_column(table$python, ""),
     stringsAsFactors = FALSE
   )
 }

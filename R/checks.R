@@ -45,3 +45,8 @@ check_number <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env
   }
   invisible(x)
 }
+
+check_function <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (!is.function(x)) abort_argument(arg, x, "a function", call)
+  invisible(x)
+}

@@ -6,34 +6,50 @@
 #' reticulate is older than 1.38 it also pins `numpy<2`, which older reticulate cannot
 #' convert. Running it again is cheap: pip skips what is already installed.
 #'
+#' The tutorials' multi-backend Keras 2.3.1 generation has its own environment,
+#' `legacy_envname`: name `"theano"`, `"cntk"` or `"keras2-tensorflow"` (TensorFlow 1.14
+#' under Keras 2.3.1) and `install_backends()` builds it on Python 3.6 (found in pyenv's
+#' versions, or given as `python =`) with `keras==2.3.1`, `tensorflow==1.14.0`,
+#' `theano==1.0.4`, `cntk` 2.7, `numpy` 1.16, `scipy` < 1.5 and `h5py` < 3. CNTK needs
+#' OpenMPI (Debian package `libopenmpi3`): when it is missing, it is installed with
+#' `apt-get` if R runs as root, otherwise a `kswitch_error_install` error names the package
+#' to install. CNTK's OpenMPI 1.10 library names are linked to OpenMPI 4 inside CNTK's own
+#' folder, and Theano is given the `Python.h` it looks for in the environment. Each step
+#' checks first: a second run takes about a second.
+#'
 #' kswitch uses the Python in `RETICULATE_PYTHON` if set, else the environment named
-#' by `getOption("kswitch.envname", "r-keras")` if it exists. Installing runs in a
+#' by `getOption("kswitch.envname", "r-keras")` if it exists, or, when the backend
+#' asked for (or the one Keras would start on) exists only in Keras 2.3.1, the one named
+#' by `getOption("kswitch.legacy_envname", "r-keras-legacy")`. Installing runs in a
 #' child process, without a shell and with R's `LD_LIBRARY_PATH` removed (so the child
 #' loads its own libpython), so it never binds this session's Python; restart R if
 #' Python had already started on another interpreter.
 #'
-#' @param backends Backends to install; see [backends()] for names.
+#' @param backends Backends to install; see [backends()] for names. `"theano"`, `"cntk"`
+#'   and `"keras2-tensorflow"` go to the Keras 2.3.1 environment `legacy_envname`.
 #' @param envname Name of the environment, under [reticulate::virtualenv_root()], or
 #'   a path containing `/`.
 #' @param python Interpreter for a new environment: an embeddable (shared libpython)
-#'   Python 3.10 to 3.12. By default the first one found among `python3` on the `PATH`
-#'   and pyenv's versions.
+#'   Python 3.10 to 3.12 (Python 3.6 for Keras 2.3.1 backends). By default the first one
+#'   found among `python3` on the `PATH` and pyenv's versions.
 #' @param extra_packages More pip requirements to install, e.g. `"scikit-learn"`.
-#' @returns The path of the environment's Python, invisibly.
+#' @param legacy_envname Name (or path) of the multi-backend Keras 2.3.1 environment.
+#' @returns The paths of the environments' Pythons, invisibly.
 #' @family backends
 #' @export
 #' @examples
 #' \dontrun{
 #' install_backends(c("tensorflow", "jax", "torch"))
+#' install_backends(c("keras2-tensorflow", "theano", "cntk"))  # the 2019 tutorials' Keras
 #' }
 install_backends <- function(backends = c("tensorflow", "jax", "torch"), envname = "r-keras",
-                             python = NULL, extra_packages = character()) {
+                             python = NULL, extra_packages = character(),
+                             legacy_envname = default_legacy_envname()) {
   check_strings(backends)
   check_string(envname)
+  check_string(legacy_envname)
   if (!is.null(python)) check_string(python)
   if (length(extra_packages)) check_strings(extra_packages)
-  env <- if (grepl("/", envname, fixed = TRUE)) path.expand(envname) else
-    file.path(path.expand(reticulate::virtualenv_root()), envname)
   launcher <- unname(if (is.null(python)) Sys.which("python3") else path.expand(python))
   if (!nzchar(launcher)) {
     rlang::abort(c("No `python3` on the PATH to run the installer.",
@@ -41,19 +57,18 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"), envname
                  class = c("kswitch_error_install", "kswitch_error"), argument = "python")
   }
   error_file <- tempfile("kswitch-install-", fileext = ".json")
-  on.exit(unlink(error_file), add = TRUE)
-  args <- c("-m", "kswitch.install", "--env", env, "--backends", backends,
-            "--error-file", error_file,
+  result_file <- tempfile("kswitch-install-", fileext = ".json")
+  on.exit(unlink(c(error_file, result_file)), add = TRUE)
+  args <- c("-m", "kswitch.install", "--env", dirname(dirname(env_python(envname))),
+            "--legacy-env", dirname(dirname(env_python(legacy_envname))), "--backends", backends,
+            "--error-file", error_file, "--result-file", result_file,
             if (!is.null(python)) c("--python", path.expand(python)),
             if (utils::packageVersion("reticulate") < "1.38") "--numpy-below-2",
             if (length(extra_packages)) c("--extra", extra_packages))
   # No shell sees these arguments; R's LD_LIBRARY_PATH would make the child load Debian's
   # libpython instead of its own (and then fail to import ssl).
-  child_env <- unclass(Sys.getenv())
-  child_env <- child_env[names(child_env) != "LD_LIBRARY_PATH"]
-  child_env[["PYTHONPATH"]] <- python_dir()  # replaces any PYTHONPATH of this session
-  status <- processx::run(launcher, args, env = child_env, echo = TRUE, error_on_status = FALSE,
-                          stderr_to_stdout = TRUE)$status
+  status <- processx::run(launcher, args, env = python_child_env(), echo = TRUE,
+                          error_on_status = FALSE, stderr_to_stdout = TRUE)$status
   if (file.exists(error_file)) {
     abort_python(jsonlite::fromJSON(error_file, simplifyVector = FALSE), rlang::current_env())
   }
@@ -61,5 +76,5 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"), envname
     rlang::abort(sprintf("The installer failed with exit status %s.", status),
                  class = c("kswitch_error_install", "kswitch_error"))
   }
-  invisible(file.path(env, "bin", "python"))
+  invisible(unlist(jsonlite::fromJSON(result_file)))
 }

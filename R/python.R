@@ -4,15 +4,50 @@ python_dir <- function() system.file("python", package = "kswitch")
 
 default_envname <- function() getOption("kswitch.envname", "r-keras")
 
-# Before Python starts: RETICULATE_PYTHON wins (reticulate reads it), else kswitch's env.
-bind_python <- function() {
-  if (reticulate::py_available(initialize = FALSE)) return(invisible())
+# Multi-backend Keras 2.3.1 (theano, cntk, TensorFlow 1.14) lives in its own Python 3.6 env.
+default_legacy_envname <- function() getOption("kswitch.legacy_envname", "r-keras-legacy")
+
+env_python <- function(envname) {
+  env <- if (grepl("/", envname, fixed = TRUE)) path.expand(envname) else
+    file.path(path.expand(reticulate::virtualenv_root()), envname)
+  file.path(env, "bin", "python")
+}
+
+# Before Python starts: RETICULATE_PYTHON wins (reticulate reads it), else kswitch's env for
+# the Keras generation that has `backend` (by default the one Keras would start on).
+bind_python <- function(backend = NULL) {
+  if (python_started() || !is.null(.kswitch$bound)) return(invisible())
   if (nzchar(Sys.getenv("RETICULATE_PYTHON"))) return(invisible())
   envname <- default_envname()
+  if (file.exists(env_python(default_legacy_envname())) &&
+      identical(generation_needed(backend), 2L)) {
+    envname <- default_legacy_envname()
+  }
   if (reticulate::virtualenv_exists(envname)) {
     reticulate::use_virtualenv(envname, required = TRUE)
+    .kswitch$bound <- envname  # reticulate binds it when Python starts: ask only once
   }
   invisible()
+}
+
+# Which Keras generation `backend` (or the start-up backend) needs, by the Python registry's
+# rule, asked of a Python child (the core is stdlib-only): R must know before binding one.
+generation_needed <- function(backend = NULL) {
+  pythons <- c(env_python(default_envname()), env_python(default_legacy_envname()))
+  python <- pythons[file.exists(pythons)][1]
+  out <- processx::run(python, c("-m", "kswitch.bind", "generation", backend),
+                       env = python_child_env(), error_on_status = FALSE)
+  if (out$status != 0) return(3L)
+  as.integer(trimws(out$stdout))
+}
+
+# The environment of a Python child: R's LD_LIBRARY_PATH removed (the child must load its own
+# libpython) and the core on PYTHONPATH, replacing any PYTHONPATH of this session.
+python_child_env <- function() {
+  env <- unclass(Sys.getenv())
+  env <- env[names(env) != "LD_LIBRARY_PATH"]
+  env[["PYTHONPATH"]] <- python_dir()
+  env
 }
 
 core <- function() {
@@ -22,6 +57,9 @@ core <- function() {
   }
   .kswitch$core
 }
+
+# The Keras generation of the bound Python: 2 (multi-backend Keras 2.3.1) or 3.
+python_generation <- function() core_call("keras_generation")
 
 python_started <- function() reticulate::py_available(initialize = FALSE)
 

@@ -64,6 +64,10 @@ k_set_image_data_format <- function(data_format, persist = FALSE) {
 #' Keras keeps (layer name counters, graphs, cached functions). Settings such as
 #' [k_epsilon()] are kept. Imports Keras if it is not imported yet.
 #'
+#' On multi-backend Keras 2.3.1 it also restarts the layer-name counters on every backend:
+#' Theano has no `clear_session()` there (it keeps no global graph), and CNTK's only resets
+#' the learning phase; TensorFlow 1.14's drops the default graph.
+#'
 #' @returns `NULL`, invisibly.
 #' @family session
 #' @export

@@ -1,6 +1,11 @@
 import pytest
 from kswitch import backends
-from kswitch.errors import BackendUnavailableError, InvalidArgumentError, UnknownBackendError
+from kswitch.errors import (
+    BackendElsewhereError,
+    BackendUnavailableError,
+    InvalidArgumentError,
+    UnknownBackendError,
+)
 
 
 def test_registry_is_keras3s_names():
@@ -10,7 +15,8 @@ def test_registry_is_keras3s_names():
 
 @pytest.mark.parametrize("name, hint", [("Jax", 'Did you mean "jax"'),
                                         ("tensorflw", 'Did you mean "tensorflow"'),
-                                        ("theano", None), ("os", None), ("", None)])
+                                        ("Theano", 'Did you mean "theano"'),
+                                        ("os", None), ("", None)])
 def test_unknown_names_are_rejected(name, hint):
     with pytest.raises(UnknownBackendError) as e:
         backends.get_backend(name)
@@ -40,3 +46,49 @@ def test_install_requirements_ask_pip_once_per_package():
     from kswitch import install
     reqs = install.requirements(["jax", "numpy", "jax"], numpy_below_2=True)
     assert reqs == ["keras", "numpy<2", "jax", "scipy"]
+
+
+def test_generations_one_rule():
+    assert backends.generation("2.3.1") == 2 and backends.generation("3.15.1") == 3
+    assert backends.generation(None) is None
+    assert backends.LEGACY_ONLY == ("theano", "cntk")
+    assert [backends.generation_of(n) for n in ("tensorflow", "jax", "theano", "cntk", "x")] \
+        == [3, 3, 2, 2, None]
+    assert backends.get_backend("tensorflow", keras=2).requirements == ("tensorflow==1.14.0",)
+    assert backends.get_backend("tensorflow", keras=3).keras == 3
+
+
+@pytest.mark.parametrize("name, keras, needs", [("theano", 3, "Keras 2.3.1"),
+                                                ("cntk", 3, "Keras 2.3.1"),
+                                                ("jax", 2, "Keras 3")])
+def test_other_generations_backend_says_how_to_get_it(name, keras, needs):
+    with pytest.raises(BackendElsewhereError) as e:
+        backends.get_backend(name, keras=keras)
+    assert e.value.r_classes() == ["kswitch_error_backend_elsewhere",
+                                   "kswitch_error_backend_unavailable", "kswitch_error"]
+    text = str(e.value)
+    assert needs in text and 'use_backend("{}")'.format(name) in text
+    assert "new R session" in text and "callr" in text
+    assert 'install_backends("{}")'.format(name) in text
+
+
+def test_bind_generation_follows_keras_precedence(keras_home, monkeypatch, capsys):
+    from kswitch import bind
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    assert bind.generation_for() == 3 and bind.generation_for("theano") == 2
+    keras_home.mkdir()
+    (keras_home / "keras.json").write_text('{"backend": "cntk"}')
+    assert bind.generation_for() == 2 and bind.generation_for("jax") == 3
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    assert bind.generation_for() == 3
+    (keras_home / "keras.json").write_text('{"backend": ')  # untrusted: the core reports it
+    monkeypatch.delenv("KERAS_BACKEND")
+    assert bind.main(["generation"]) == 0 and capsys.readouterr().out == "3\n"
+
+
+def test_install_routes_legacy_names_to_their_environment():
+    from kswitch import install
+    keras3, legacy = install.split_names(["jax", "theano", "keras2-tensorflow", "cntk"])
+    assert keras3 == ["jax"] and [b.name for b in legacy] == ["theano", "tensorflow", "cntk"]
+    with pytest.raises(UnknownBackendError):
+        install.split_names(["keras2-jax"])

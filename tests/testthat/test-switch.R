@@ -76,10 +76,15 @@ test_that("backends() lists every backend with its state", {
   local_test_home()
   quietly(use_backend("jax", persist = FALSE))
   on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
-  table <- backends()
-  expect_equal(names(table), c("backend", "installed", "version", "active", "loaded",
-                               "trainable"))
-  expect_equal(table$backend, c("tensorflow", "jax", "torch", "numpy", "openvino"))
+  all <- backends()
+  expect_equal(names(all), c("backend", "installed", "version", "active", "loaded",
+                             "trainable", "keras", "python"))
+  # This session's Keras 3 first, then multi-backend Keras 2.3.1's (see test-legacy.R).
+  expect_equal(all$backend, c("tensorflow", "jax", "torch", "numpy", "openvino",
+                              "tensorflow", "theano", "cntk"))
+  table <- all[1:5, ]
+  expect_equal(table$python, rep(reticulate::py_config()$python, 5))
+  expect_false(any(all$active[6:8] | all$loaded[6:8]))
   expect_equal(table$active, table$backend == "jax")
   expect_true(all(table$installed[1:4]))
   expect_equal(table$version[table$backend == "jax"],

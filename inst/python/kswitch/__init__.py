@@ -4,11 +4,13 @@ Standard library only; importing it imports neither Keras nor any backend librar
 """
 
 from .errors import (  # noqa: F401
+    BackendElsewhereError,
     BackendUnavailableError,
     ConfigError,
     InvalidArgumentError,
     KerasUnavailableError,
     KswitchError,
+    NotSupportedError,
     SwitchFailedError,
     UnknownBackendError,
 )

@@ -4,18 +4,21 @@ Each function composes the config, backend and switch rules; the R package only 
 arguments, results and errors (see ``r_call``).
 """
 
+import importlib
+import json
 import os
+import subprocess
 import sys
 import time
 from typing import Any, Callable, Dict, List, Optional
 
 from . import backends, config, switch
-from .errors import KswitchError
+from .errors import BackendElsewhereError, KswitchError, NotSupportedError, show
 
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
            "clear_session", "shape", "keras_module", "set_keras_home", "begin_scope",
-           "end_scope", "backend_missing"]
+           "end_scope", "backend_missing", "symbolic", "eager", "keras_generation"]
 
 
 def _with_persisted(updates: Dict[str, Any], change: Callable[[], Any],
@@ -49,7 +52,9 @@ def use_backend(backend: str, persist: bool = True) -> Dict[str, Any]:
     result["seconds"] = time.perf_counter() - start
     override = switch.outside_override()
     result.update(backend=spec.name, persisted_to=config.config_path() if persist else None,
-                  override=override if override and override != spec.name else None)
+                  override=override if override and override != spec.name else None,
+                  # Keras 3 fails at import on this name: programs sharing the file break.
+                  breaks_keras3=persist and spec.name in backends.LEGACY_ONLY)
     return result
 
 
@@ -89,7 +94,10 @@ def end_scope(state: Dict[str, Any]) -> None:
 
 def backend_missing(backend: str, argument: str = "backend") -> Optional[str]:
     """Why ``backend`` cannot be used in this Python, or None when it can (for test skips)."""
-    spec = backends.get_backend(backend, argument)
+    try:
+        spec = backends.get_backend(backend, argument)
+    except BackendElsewhereError as e:  # a real backend, of the other Keras generation
+        return str(e).splitlines()[0]
     if backends.keras_version() is None:
         return "Keras is not installed in this Python ({})".format(sys.executable)
     missing = backends.missing_modules(spec)
@@ -97,6 +105,10 @@ def backend_missing(backend: str, argument: str = "backend") -> Optional[str]:
         return "the {} backend is not installed in this Python ({}): {} missing".format(
             spec.name, sys.executable, ", ".join(missing))
     return None
+
+
+def keras_generation() -> int:
+    return backends.current_generation()
 
 
 def backend() -> str:
@@ -110,18 +122,40 @@ def _active_or_none() -> Optional[str]:
         return None
 
 
-def backends_table() -> Dict[str, List[Any]]:
-    """Column-wise: backend, installed, version, active, loaded, trainable."""
+def _other_installed(python: Optional[str]) -> Dict[str, Any]:
+    """What the other generation's environment has, asked of its own Python (no Keras import)."""
+    if not python or not os.path.exists(python):
+        return {"keras": None, "python": python, "backends": {}}
+    env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}  # R's: see DESIGN
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([python, "-m", "kswitch.bind", "installed"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, env=env, universal_newlines=True, timeout=120)
+    if out.returncode != 0:
+        return {"keras": None, "python": python, "backends": {}}
+    return json.loads(out.stdout)
+
+
+def backends_table(other_python: Optional[str] = None) -> Dict[str, List[Any]]:
+    """Column-wise: backend, installed, version, active, loaded, trainable, keras, python.
+
+    This Python's backends first; then the other Keras generation's, as installed in the
+    environment of ``other_python`` (never active or loaded in this session).
+    """
     active, loaded = _active_or_none(), switch.loaded_backends()
-    rows = [(b, backends.is_installed(b)) for b in backends.KERAS3]
+    gen = backends.current_generation()
+    here, there = backends.installed_here(), _other_installed(other_python)
+    rows = [(b, here, b.name == active, b.name in loaded) for b in backends.GENERATIONS[gen]]
+    rows += [(b, there, False, False) for b in backends.GENERATIONS[backends.other(gen)]]
+    state = [env["backends"].get(b.name) or [False, None] for b, env, _, _ in rows]
     return {
-        "backend": [b.name for b, _ in rows],
-        "installed": [ok for _, ok in rows],
-        "version": [backends.distribution_version(b.distributions) if ok else None
-                    for b, ok in rows],
-        "active": [b.name == active for b, _ in rows],
-        "loaded": [b.name in loaded for b, _ in rows],
-        "trainable": [b.trainable for b, _ in rows],
+        "backend": [b.name for b, _, _, _ in rows],
+        "installed": [ok for ok, _ in state],
+        "version": [version if ok else None for ok, version in state],
+        "active": [a for _, _, a, _ in rows],
+        "loaded": [was for _, _, _, was in rows],
+        "trainable": [b.trainable for b, _, _, _ in rows],
+        "keras": [env["keras"] for _, env, _, _ in rows],
+        "python": [env["python"] for _, env, _, _ in rows],
     }
 
 
@@ -173,13 +207,25 @@ def set_image_data_format(data_format: Any, persist: bool = False) -> str:
 
 
 def clear_session() -> None:
-    switch.keras_module().backend.clear_session()
+    keras = switch.keras_module()
+    if backends.generation(keras.__version__) == 3:
+        keras.backend.clear_session()
+        return
+    # Keras 2.3.1: Theano has no clear_session() (no global graph to drop) and CNTK's only
+    # resets the learning phase; restarting the layer-name counters is common to all three.
+    if hasattr(keras.backend, "clear_session"):
+        keras.backend.clear_session()
+    keras.backend.reset_uids()
 
 
 def shape(x: Any) -> List[Optional[int]]:
     """Dimensions of a tensor or array; None where unknown (symbolic dimensions)."""
-    if not hasattr(x, "shape"):
-        x = switch.keras_module().ops.convert_to_tensor(x)
+    keras = switch.keras_module()
+    if backends.generation(keras.__version__) == 2 and keras.backend.is_tensor(x):
+        # A Theano tensor's shape is itself symbolic; CNTK's leaves out the batch axis.
+        x = _Dims(keras.backend.int_shape(x))
+    elif not hasattr(x, "shape"):
+        x = keras.ops.convert_to_tensor(x)
 
     def dim(d: Any) -> Optional[int]:
         try:
@@ -188,6 +234,36 @@ def shape(x: Any) -> List[Optional[int]]:
             return None
 
     return [dim(d) for d in tuple(x.shape)]
+
+
+class _Dims:
+    def __init__(self, dims: Any) -> None:
+        self.shape = tuple(dims or ())
+
+
+def symbolic(f: Callable) -> Callable:
+    """``f`` compiled to a graph: Keras 2's keras.backend.symbolic, else the backend's compiler."""
+    keras = switch.keras_module()
+    if backends.generation(keras.__version__) == 2:
+        return keras.backend.symbolic(f)
+    spec = backends.get_backend(keras.backend.backend())
+    if spec.graph is None:
+        raise NotSupportedError(
+            "The {} backend has no graph compilation kswitch can offer.".format(show(spec.name)),
+            problem="k_symbolic() compiles with tf.function on tensorflow and jax.jit on jax; "
+                    "torch.compile cannot trace a function written in R, and numpy and openvino "
+                    "have no such compiler.",
+            fix="Call the function as it is (eager execution), or switch with "
+                "`use_backend(\"tensorflow\")` or `use_backend(\"jax\")`.",
+            argument="f", value=spec.name)
+    module, function, kwargs = spec.graph
+    return getattr(importlib.import_module(module), function)(f, **dict(kwargs))
+
+
+def eager(f: Callable) -> Callable:
+    """``f`` run eagerly: Keras 2's keras.backend.eager; Keras 3 runs every backend eagerly."""
+    keras = switch.keras_module()
+    return keras.backend.eager(f) if backends.generation(keras.__version__) == 2 else f
 
 
 def set_keras_home(path: Optional[str]) -> Optional[str]:

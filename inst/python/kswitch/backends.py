@@ -8,9 +8,9 @@ turned into an import.
 import difflib
 import importlib.util
 import sys
-from typing import List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
-from .errors import BackendUnavailableError, UnknownBackendError, show
+from .errors import BackendElsewhereError, BackendUnavailableError, UnknownBackendError, show
 
 
 class Backend(NamedTuple):
@@ -19,35 +19,120 @@ class Backend(NamedTuple):
     distributions: Tuple[str, ...]   # pip distributions that provide it, for its version
     trainable: bool                  # can Keras fit() models on it
     requirements: Tuple[str, ...]    # what install_backends() asks pip for
+    keras: int = 3                   # the Keras generation that has it: 3, or 2 (Keras 2.3.1)
+    # (module, function, keyword arguments) that compile a function to a graph
+    graph: Optional[Tuple[str, str, Tuple[Tuple[str, Any], ...]]] = None
 
 
 KERAS3 = (
     Backend("tensorflow", ("tensorflow",), ("tensorflow", "tensorflow-cpu", "tensorflow-intel",
-                                         "tf-nightly"), True, ("tensorflow-cpu",)),
-    Backend("jax", ("jax",), ("jax",), True, ("jax",)),
+                                         "tf-nightly"), True, ("tensorflow-cpu",),
+            # AutoGraph cannot convert R code, and would leave its files in the temp dir.
+            graph=("tensorflow", "function", (("autograph", False),))),
+    Backend("jax", ("jax",), ("jax",), True, ("jax",), graph=("jax", "jit", ())),
     # The CPU wheel: an unpinned torch pulls gigabytes of CUDA packages.
     Backend("torch", ("torch",), ("torch",), True, ("torch==2.13.0",)),
     # Keras's numpy backend also imports scipy and jax, which Keras itself does not require.
     Backend("numpy", ("numpy", "scipy", "jax"), ("numpy",), False, ("scipy", "jax")),
     Backend("openvino", ("openvino",), ("openvino",), False, ("openvino",)),
 )
+# Multi-backend Keras 2.3.1 (the 2019 tutorials' generation), in its own Python 3.6
+# environment: Keras 2.3.1 imports TensorFlow 1.14 whatever the backend, so every entry needs it.
+LEGACY = (
+    Backend("tensorflow", ("tensorflow",), ("tensorflow",), True, ("tensorflow==1.14.0",), keras=2),
+    Backend("theano", ("theano",), ("Theano",), True, ("theano==1.0.4",), keras=2),
+    # CNTK's wheel is 2.7.post2 but calls itself 2.7: a range pip and the metadata both accept.
+    Backend("cntk", ("cntk",), ("cntk",), True, ("cntk>=2.7,<2.8",), keras=2),
+)
+LEGACY_PYTHON = (3, 6)
+LEGACY_TOOLS = ("pip<22", "setuptools<60", "wheel<0.38")  # the last that build for Python 3.6
+LEGACY_REQUIREMENTS = ("keras==2.3.1", "tensorflow==1.14.0", "numpy>=1.16,<1.17", "scipy<1.5",
+                       "h5py<3")
+LEGACY_INSTALL_PREFIX = "keras2-"  # install_backends("keras2-tensorflow"): TF 1.14 for Keras 2.3.1
+GENERATIONS = {3: KERAS3, 2: LEGACY}
 REGISTRY = {b.name: b for b in KERAS3}
 NAMES = tuple(REGISTRY)
+LEGACY_ONLY = tuple(b.name for b in LEGACY if b.name not in REGISTRY)
+ALL_NAMES = NAMES + LEGACY_ONLY
 
 
-def get_backend(name: str, argument: str = "backend") -> Backend:
-    """The registry entry for ``name``; an UnknownBackendError names the valid ones."""
+def generation(keras_version: Optional[str]) -> Optional[int]:
+    """The Keras generation of a Keras version string: 3, or 2 for multi-backend Keras."""
+    if not keras_version:
+        return None
+    try:
+        return 2 if int(keras_version.split(".")[0]) < 3 else 3
+    except ValueError:
+        return 3
+
+
+def current_generation() -> int:
+    """The generation of this Python's Keras (imported, else installed); 3 without Keras."""
+    keras = sys.modules.get("keras")
+    version = getattr(keras, "__version__", None) if keras is not None else keras_version()
+    return generation(version) or 3
+
+
+def generation_of(name: str) -> Optional[int]:
+    """Which generation a new session must bind for ``name``: Keras 3 unless only 2.3.1 has it."""
     if name in REGISTRY:
-        return REGISTRY[name]
-    miscased = [n for n in NAMES if n == str(name).lower()]
-    close = miscased or difflib.get_close_matches(str(name).lower(), NAMES, n=1)
+        return 3
+    return 2 if name in LEGACY_ONLY else None
+
+
+def lives_elsewhere(name: str, keras: int) -> bool:
+    """A known backend that the ``keras`` generation does not have (the other one does)."""
+    return name in ALL_NAMES and name not in (b.name for b in GENERATIONS[keras])
+
+
+def other(gen: int) -> int:
+    return 2 if gen == 3 else 3
+
+
+def label(gen: int) -> str:
+    return "Keras 3" if gen == 3 else "multi-backend Keras 2.3.1"
+
+
+def get_backend(name: str, argument: str = "backend", keras: Optional[int] = None) -> Backend:
+    """The registry entry for ``name`` in this Python's Keras generation (or ``keras``).
+
+    A name only the other generation has is a BackendElsewhereError saying how to get it; any
+    other name is an UnknownBackendError naming the valid ones.
+    """
+    keras = keras or current_generation()
+    here = {b.name: b for b in GENERATIONS[keras]}
+    if name in here:
+        return here[name]
+    if lives_elsewhere(name, keras):
+        raise elsewhere_error(name, keras, argument)
+    miscased = [n for n in ALL_NAMES if n == str(name).lower()]
+    close = miscased or difflib.get_close_matches(str(name).lower(), ALL_NAMES, n=1)
     fix = 'Did you mean {}?'.format(show(close[0])) if close else None
     raise UnknownBackendError(
         "`{}` must be a Keras backend name.".format(argument),
         problem="{} is not a Keras backend{}.".format(
             show(name), " (names are case-sensitive)" if miscased else ""),
-        valid="Valid backends: {}.".format(", ".join(show(n) for n in NAMES)),
+        valid="Valid backends: {} (Keras 3); {} (multi-backend Keras 2.3.1).".format(
+            ", ".join(show(n) for n in NAMES), ", ".join(show(n) for n in LEGACY_ONLY)),
         fix=fix, argument=argument, value=name)
+
+
+def elsewhere_error(name: str, keras: int, argument: str = "backend",
+                    source: Optional[str] = None) -> BackendElsewhereError:
+    """``name`` lives in the other generation's environment; this Python has ``keras``."""
+    needs = other(keras)
+    return BackendElsewhereError(
+        "The {} backend{} needs {}, but this R session's Python has {} ({}).".format(
+            show(name), " named in " + source if source else "", label(needs), label(keras),
+            sys.executable),
+        problem="One R session binds one Python, and {} lives in another environment.".format(
+            label(needs)),
+        valid='Start a new R session and call `use_backend("{}")` first: kswitch then binds '
+              'that environment (install it once with `kswitch::install_backends("{}")`).'.format(
+                  name, name),
+        fix="Or run that code in a separate R process (callr::r(), or compare_backends(isolate = "
+            "\"process\")).",
+        argument=argument, value=name)
 
 
 def _findable(module: str) -> bool:
@@ -94,6 +179,13 @@ def require_installed(backend: Backend, argument: str = "backend") -> None:
             fix='Install it with `kswitch::install_backends("{}")`, then restart R.'.format(
                 backend.name),
             argument=argument, value=backend.name)
+
+
+def installed_here() -> Dict[str, Any]:
+    """This Python's Keras and, per backend of its generation, [installed, version]."""
+    return {"keras": keras_version(), "python": sys.executable,
+            "backends": {b.name: [is_installed(b), distribution_version(b.distributions)]
+                         for b in GENERATIONS[current_generation()]}}
 
 
 def keras_version() -> Optional[str]:

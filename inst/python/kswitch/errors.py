@@ -72,6 +72,18 @@ class BackendUnavailableError(KswitchError):
     r_class = "kswitch_error_backend_unavailable"
 
 
+class BackendElsewhereError(BackendUnavailableError):
+    """A backend of the other Keras generation, which lives in another Python environment."""
+
+    r_class = "kswitch_error_backend_elsewhere"
+
+
+class NotSupportedError(KswitchError):
+    """Something the current backend cannot do."""
+
+    r_class = "kswitch_error_not_supported"
+
+
 class SwitchFailedError(KswitchError):
     """Keras failed to load on the new backend; the session was put back."""
 

@@ -37,7 +37,7 @@ def keras_imported() -> bool:
 def active_backend() -> str:
     """The backend Keras runs on, or would run on if imported now. Imports nothing."""
     if keras_imported():
-        return sys.modules["keras"].config.backend()
+        return config_api(sys.modules["keras"]).backend()
     return os.environ.get(ENV) or (config.read_config() or {}).get("backend") \
         or config.DEFAULTS["backend"]
 
@@ -76,13 +76,23 @@ def _take_tree() -> Dict[str, ModuleType]:
 
 
 def _import_keras(name: str) -> ModuleType:
+    if "tensorflow" not in sys.modules and backends.current_generation() == 2:
+        # TensorFlow 2 sets TF2_BEHAVIOR=1 in its process and child processes inherit it (a
+        # process-isolated run started from a Keras 3 session): it makes TensorFlow 1.14
+        # eager, and Keras 2.3.1 then fails ("get_session is not available").
+        os.environ.pop("TF2_BEHAVIOR", None)
     if name == "torch":
         importlib.import_module("torch")  # Keras's rule: torch before anything else
     return importlib.import_module("keras")
 
 
+def config_api(keras: ModuleType) -> ModuleType:
+    """Where Keras keeps backend() and the settings: keras.config, or keras.backend in Keras 2."""
+    return keras.backend if backends.generation(keras.__version__) == 2 else keras.config
+
+
 def read_settings(keras: ModuleType) -> Dict[str, Any]:
-    return {s: getattr(keras.config, s)() for s in SETTINGS}
+    return {s: getattr(config_api(keras), s)() for s in SETTINGS}
 
 
 def apply_settings(keras: ModuleType, settings: Dict[str, Any]) -> None:
@@ -93,11 +103,13 @@ def apply_settings(keras: ModuleType, settings: Dict[str, Any]) -> None:
 def _set(keras: ModuleType, setting: str, value: Any) -> None:
     # Keras 3 layers take their dtype from the global dtype policy, derived from floatx once
     # and then cached: a floatx set later would not reach new layers. Keep a derived policy
-    # in step; a policy the user chose (e.g. "mixed_float16") is left alone.
-    derived = setting == "floatx" and keras.config.dtype_policy().name == keras.config.floatx()
-    getattr(keras.config, "set_" + setting)(value)
+    # in step; a policy the user chose (e.g. "mixed_float16") is left alone. (Keras 2 has none.)
+    api = config_api(keras)
+    derived = setting == "floatx" and hasattr(api, "dtype_policy") \
+        and api.dtype_policy().name == api.floatx()
+    getattr(api, "set_" + setting)(value)
     if derived:
-        keras.config.set_dtype_policy(value)
+        api.set_dtype_policy(value)
 
 
 def keras_module() -> ModuleType:
@@ -105,6 +117,11 @@ def keras_module() -> ModuleType:
     if keras_imported():
         return sys.modules["keras"]
     name = active_backend()
+    keras = backends.current_generation()
+    if backends.lives_elsewhere(name, keras):  # e.g. keras.json says "theano" to Keras 3
+        source = backend_source()
+        raise backends.elsewhere_error(name, keras, source=config.config_path() if
+                                       source == "keras.json" else source)
     if name in _parked:  # parked when a scope that first imported Keras ended
         sys.modules.update(_parked.pop(name))
         return sys.modules["keras"]
@@ -125,7 +142,7 @@ def switch(name: str) -> Dict[str, Any]:
             sys.modules.update(_parked.pop(name))
         return {"previous": previous, "reloaded": False, "first_import": False}
     keras = sys.modules["keras"]
-    previous = keras.config.backend()
+    previous = config_api(keras).backend()
     if previous == name:
         set_backend_env(name)
         return {"previous": previous, "reloaded": False, "first_import": False}
@@ -171,7 +188,7 @@ def restore(state: Dict[str, Any]) -> None:
         # Keras was first imported inside the scope. Park its tree, so the next import on that
         # backend is instant, holding the settings a fresh import would read from the file.
         keras = sys.modules["keras"]
-        name = keras.config.backend()
+        name = config_api(keras).backend()
         try:
             apply_settings(keras, file_settings())
             _parked[name] = _take_tree()
@@ -191,7 +208,8 @@ def file_settings() -> Dict[str, Any]:
 
 
 def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
-    library = backends.REGISTRY[name].modules[0] if name in backends.REGISTRY else "keras"
+    known = {b.name: b for b in backends.GENERATIONS[backends.current_generation()]}
+    library = known[name].modules[0] if name in known else "keras"
     package = getattr(e, "name", None) or library
     detail = "{}: {}".format(type(e).__name__, e)
     if rolled_back is None:
@@ -207,12 +225,12 @@ def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
 
 
 def get_setting(setting: str) -> Any:
-    return getattr(keras_module().config, setting)()
+    return getattr(config_api(keras_module()), setting)()
 
 
 def set_setting(setting: str, value: Any) -> Any:
     """Set a session setting; returns the old value."""
     keras = keras_module()
-    old = getattr(keras.config, setting)()
+    old = getattr(config_api(keras), setting)()
     _set(keras, setting, value)
     return old

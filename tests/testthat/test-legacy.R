@@ -1,0 +1,243 @@
+# Multi-backend Keras 2.3.1 (TensorFlow 1.14, Theano, CNTK) lives in its own Python 3.6 env,
+# and this test session is bound to Keras 3: the legacy tests run in fresh R processes.
+legacy_python <- kswitch:::env_python(kswitch:::default_legacy_envname())
+# This file alone (test_local(filter = "legacy")) must still bind this session to Keras 3.
+backend()
+
+skip_if_no_legacy <- function() {
+  skip_if_not(file.exists(legacy_python), paste(
+    "the Keras 2.3.1 environment is not installed:",
+    'kswitch::install_backends(c("keras2-tensorflow", "theano", "cntk")) or make legacy-env'))
+}
+
+# Theano compiles C code into base_compiledir (default ~/.theano): keep it in the test root.
+in_legacy_r <- function(code, args = list(), env = character()) {
+  in_fresh_r(code, args = args, env = c(
+    THEANO_FLAGS = paste0("base_compiledir=", file.path(test_root, "theano")), env))
+}
+
+test_that("use_backend() first in a new session binds Keras 2.3.1; the tutorial's model fits", {
+  skip_if_no_legacy()
+  local_test_home()
+  out <- in_legacy_r(function() {
+    library(kswitch)
+    runs <- list()
+    for (name in c("theano", "tensorflow", "cntk", "theano")) {
+      suppressMessages(use_backend(name, persist = FALSE))
+      runs[[length(runs) + 1]] <- c(kswitch:::tutorial_run(epochs = 2L),
+                                    session = keras_module()$backend$backend())
+    }
+    list(runs = runs, python = reticulate::py_config()$python)
+  })
+  expect_equal(out$python, legacy_python)
+  for (run in out$runs) {
+    expect_equal(run$session, run$backend)
+    expect_equal(run$keras, "2.3.1")
+    expect_true(is.finite(run$loss) && run$loss > 0, label = paste("loss on", run$backend))
+    expect_true(run$accuracy >= 0 && run$accuracy <= 1)
+    # Keras's own metric agrees with the predictions, except on CNTK (one batch late).
+    if (run$backend != "cntk") expect_equal(run$keras_accuracy, run$accuracy, tolerance = 1e-6)
+  }
+  expect_equal(vapply(out$runs, `[[`, "", "backend"), c("theano", "tensorflow", "cntk", "theano"))
+})
+
+test_that("config functions work on each Keras 2.3.1 backend and survive switches", {
+  skip_if_no_legacy()
+  local_test_home()
+  out <- in_legacy_r(function() {
+    library(kswitch)
+    suppressMessages(use_backend("tensorflow", persist = FALSE))  # a Keras 3 name: binds Keras 3
+    first <- keras_config()$keras_version
+    list(first = first)
+  })
+  expect_match(out$first, "^3\\.")
+  out <- in_legacy_r(function() {
+    library(kswitch)
+    suppressMessages(use_backend("cntk", persist = FALSE))
+    k_set_epsilon(1e-4)
+    k_set_floatx("float64")
+    k_set_image_data_format("channels_first")
+    per_backend <- lapply(c("cntk", "theano", "tensorflow"), function(name) {
+      suppressMessages(use_backend(name, persist = FALSE))
+      keras <- keras_module()
+      first <- keras$layers$Dense(1L)$name
+      k_clear_session()
+      list(backend = backend(), k_backend = k_backend(), epsilon = k_epsilon(),
+           floatx = k_floatx(), format = k_image_data_format(),
+           keras_epsilon = keras$backend$epsilon(),
+           shape = k_shape(keras$layers$Input(shape = list(20L))),
+           array_shape = k_shape(matrix(0, 2, 3)),
+           names_restart = identical(keras$layers$Dense(1L)$name, first),
+           config = keras_config()[c("backend", "keras_version", "session")])
+    })
+    table <- backends()
+    list(per_backend = per_backend, table = table,
+         persisted = tryCatch(k_set_epsilon(1e-3, persist = TRUE), error = conditionMessage))
+  })
+  for (b in out$per_backend) {
+    expect_equal(b$backend, b$k_backend)
+    expect_equal(c(b$epsilon, b$keras_epsilon), c(1e-4, 1e-4))
+    expect_equal(b$floatx, "float64")
+    expect_equal(b$format, "channels_first")
+    expect_identical(b$shape, c(NA, 20L))
+    expect_identical(b$array_shape, c(2L, 3L))
+    expect_true(b$names_restart, label = paste("k_clear_session() on", b$backend))
+    expect_equal(b$config$backend, b$backend)
+    expect_equal(b$config$keras_version, "2.3.1")
+    expect_equal(b$config$session$epsilon, 1e-4)
+  }
+  expect_equal(vapply(out$per_backend, `[[`, "", "backend"), c("cntk", "theano", "tensorflow"))
+  table <- out$table
+  expect_equal(table$backend[1:3], c("tensorflow", "theano", "cntk"))
+  expect_equal(table$keras[1:3], rep("2.3.1", 3))
+  expect_true(all(table$installed[1:3]))
+  expect_equal(table$version[1:2], c("1.14.0", "1.0.4"))
+  expect_equal(table$python[1:3], rep(legacy_python, 3))
+  expect_true(all(table$loaded[1:3]))
+  expect_equal(table$active, table$backend == "tensorflow" & table$keras == "2.3.1")
+  expect_true(all(c("jax", "torch") %in% table$backend[table$keras != "2.3.1"]))
+  expect_equal(read_config_file(Sys.getenv("KERAS_HOME"))$epsilon, 1e-3)
+})
+
+test_that("a hand-edited keras.json saying theano: library(kswitch) and Keras run on Theano", {
+  skip_if_no_legacy()
+  home <- local_test_home()
+  write_config(home, paste('{"image_data_format": "channels_last", "epsilon": 1e-07,',
+                           '"floatx": "float32", "backend": "theano"}'))
+  out <- in_legacy_r(function() {
+    library(kswitch)
+    list(backend = backend(), source = keras_config()$backend_source,
+         keras = keras_module()$backend$backend(), version = keras_module()$`__version__`,
+         loss = kswitch:::tutorial_run(epochs = 1L)$loss)
+  })
+  expect_equal(out[c("backend", "source", "keras", "version")],
+               list(backend = "theano", source = "keras.json", keras = "theano",
+                    version = "2.3.1"))
+  expect_true(is.finite(out$loss))
+  # KERAS_BACKEND set outside R decides too, as Keras's precedence says.
+  out <- in_legacy_r(function() {
+    library(kswitch)
+    keras_module()$backend$backend()
+  }, env = c(KERAS_BACKEND = "cntk"))
+  expect_equal(out, "cntk")
+})
+
+test_that("in a Keras 3 session theano is a classed error saying how to get it", {
+  home <- local_test_home()
+  err <- expect_error(use_backend("theano"), class = "kswitch_error_backend_elsewhere")
+  expect_s3_class(err, "kswitch_error_backend_unavailable")
+  message <- conditionMessage(err)
+  expect_match(message, "new R session", fixed = TRUE)
+  expect_match(message, 'use_backend("theano")', fixed = TRUE)
+  expect_match(message, "callr")
+  expect_equal(err$argument, "backend")
+  expect_false(file.exists(file.path(home, "keras.json")))
+  expect_equal(backend_in_session(), backend())
+  expect_error(use_backend("cntk", persist = FALSE), class = "kswitch_error_backend_elsewhere")
+})
+
+test_that("a keras.json saying theano in a Keras 3 session: clear error, nothing breaks", {
+  home <- local_test_home()
+  path <- write_config(home, '{"backend": "theano", "epsilon": 1e-05}')
+  before <- read_bytes(path)
+  out <- in_fresh_r(function() {
+    library(kswitch)
+    err <- tryCatch(keras_module(), error = identity)
+    list(backend = backend(), source = keras_config()$backend_source,
+         file_error = keras_config()$file_error, class = class(err),
+         message = conditionMessage(err),
+         keras3 = { suppressMessages(use_backend("jax", persist = FALSE)); k_epsilon() },
+         imported = keras_module()$config$backend())
+  }, env = c(RETICULATE_PYTHON = reticulate::py_config()$python))
+  expect_equal(out$backend, "theano")
+  expect_equal(out$source, "keras.json")
+  expect_null(out$file_error)
+  expect_equal(out$class[1:2], c("kswitch_error_backend_elsewhere",
+                                 "kswitch_error_backend_unavailable"))
+  expect_match(out$message, path, fixed = TRUE)
+  expect_match(out$message, "new R session")
+  expect_equal(out$keras3, 1e-5)  # the file's other settings still apply
+  expect_equal(out$imported, "jax")
+  expect_identical(read_bytes(path), before)
+})
+
+test_that("persisting theano or cntk warns that Keras 3 programs would break", {
+  skip_if_no_legacy()
+  home <- local_test_home()
+  out <- in_legacy_r(function() {
+    library(kswitch)
+    suppressMessages(use_backend("theano", persist = FALSE))
+    w <- tryCatch(suppressMessages(use_backend("cntk")), warning = identity)
+    quiet <- tryCatch({suppressMessages(use_backend("theano", persist = FALSE)); "none"},
+                      warning = conditionMessage)
+    tf <- tryCatch({suppressMessages(use_backend("tensorflow")); "none"},
+                   warning = conditionMessage)
+    list(class = class(w), message = conditionMessage(w), path = w$path, quiet = quiet,
+         tf = tf)
+  }, env = c(KERAS_BACKEND = "theano"))
+  expect_equal(out$class[1], "kswitch_warning_legacy_backend_persisted")
+  expect_match(out$message, "Unable to import backend : cntk", fixed = TRUE)
+  expect_match(out$message, "persist = FALSE", fixed = TRUE)
+  expect_match(out$message, "KERAS_HOME")
+  expect_equal(out$path, file.path(home, "keras.json"))
+  expect_equal(out$quiet, "none")
+  expect_equal(out$tf, "none")
+  expect_equal(read_config_file(home)$backend, "tensorflow")
+})
+
+test_that("k_symbolic() and k_eager() on Keras 2.3.1 are Keras's own decorators", {
+  skip_if_no_legacy()
+  local_test_home()
+  out <- in_legacy_r(function() {
+    library(kswitch)
+    lapply(c("theano", "tensorflow", "cntk"), function(name) {
+      suppressMessages(use_backend(name, persist = FALSE))
+      keras <- keras_module()
+      total <- function(x) keras$backend$sum(x)
+      x <- keras$backend$variable(matrix(1:6, 2))
+      symbolic <- k_symbolic(total)(x)
+      list(backend = name, value = as.vector(keras$backend$eval(symbolic)),
+           tensor = keras$backend$is_tensor(symbolic),
+           eager = as.vector(keras$backend$eval(k_eager(total)(x))))
+    })
+  })
+  for (b in out) {
+    expect_equal(b$value, 21, label = paste("k_symbolic on", b$backend))
+    expect_equal(b$eager, 21)
+    expect_true(b$tensor, label = paste("a graph tensor on", b$backend))
+  }
+})
+
+test_that("k_symbolic() compiles on Keras 3: tf.function, jax.jit; an error elsewhere", {
+  local_test_home()
+  on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
+  quietly(use_backend("tensorflow", persist = FALSE))
+  keras <- keras_module()
+  tf <- reticulate::import("tensorflow")
+  seen <- NULL
+  add_one <- function(x) {
+    seen <<- tf$executing_eagerly()
+    keras$ops$add(x, 1)
+  }
+  expect_equal(as.vector(keras$ops$convert_to_numpy(k_symbolic(add_one)(array(c(1, 2))))), c(2, 3))
+  expect_false(seen)
+  expect_equal(as.vector(keras$ops$convert_to_numpy(k_eager(add_one)(array(c(1, 2))))), c(2, 3))
+  expect_true(seen)
+
+  quietly(use_backend("jax", persist = FALSE))
+  keras <- keras_module()
+  traced <- NULL
+  double <- function(x) {
+    traced <<- any(grepl("Tracer", class(x)))
+    keras$ops$multiply(x, 2)
+  }
+  expect_equal(as.vector(keras$ops$convert_to_numpy(k_symbolic(double)(array(c(1, 2))))), c(2, 4))
+  expect_true(traced)
+  expect_equal(as.vector(keras$ops$convert_to_numpy(k_eager(double)(array(c(1, 2))))), c(2, 4))
+  expect_false(traced)
+
+  quietly(use_backend("torch", persist = FALSE))
+  err <- expect_error(k_symbolic(double), class = "kswitch_error_not_supported")
+  expect_match(conditionMessage(err), "torch.compile", fixed = TRUE)
+  expect_error(k_symbolic("f"), class = "kswitch_error_invalid_argument")
+})
