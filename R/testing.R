@@ -71,7 +71,4 @@ for_each_backend <- function(backends = NULL, desc, code) {
   invisible()
 }
 
-trainable_backends <- function() {
-  table <- core_call("backends_table")
-  unlist(table$backend)[unlist(table$trainable)]
-}
+trainable_backends <- function() unlist(core_call("trainable_backends"))

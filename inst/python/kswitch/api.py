@@ -18,7 +18,7 @@ from .errors import BackendElsewhereError, KswitchError, NotSupportedError, show
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
            "clear_session", "shape", "keras_module", "set_keras_home", "begin_scope",
-           "end_scope", "backend_missing", "symbolic", "eager", "keras_generation"]
+           "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager", "keras_generation"]
 
 
 def _with_persisted(updates: Dict[str, Any], change: Callable[[], Any],
@@ -90,6 +90,11 @@ def begin_scope(backend: Optional[str] = None, epsilon: Any = None, floatx: Any 
 
 def end_scope(state: Dict[str, Any]) -> None:
     switch.restore(state)
+
+
+def trainable_backends() -> List[str]:
+    """The backends of this Python's Keras that can train models."""
+    return [b.name for b in backends.GENERATIONS[backends.current_generation()] if b.trainable]
 
 
 def backend_missing(backend: str, argument: str = "backend") -> Optional[str]:
