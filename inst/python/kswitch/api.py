@@ -14,7 +14,8 @@ from .errors import KswitchError
 
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
-           "clear_session", "shape", "keras_module", "set_keras_home"]
+           "clear_session", "shape", "keras_module", "set_keras_home", "backend_versions",
+           "session_state", "restore_session"]
 
 
 def _with_persisted(updates: Dict[str, Any], change: Callable[[], Any],
@@ -155,6 +156,34 @@ def set_keras_home(path: Optional[str]) -> Optional[str]:
 
 def keras_module() -> Any:
     return switch.keras_module()
+
+
+def backend_versions(backend: str, argument: str = "backend") -> Dict[str, Optional[str]]:
+    """The versions a comparison reports: the backend library's (None if not installed)
+    and Keras's. Imports neither; an unknown name is an error naming ``argument``."""
+    spec = backends.get_backend(backend, argument)
+    return {"backend": backends.distribution_version(spec.distributions),
+            "keras": backends.keras_version()}
+
+
+def session_state() -> Dict[str, Any]:
+    """What restore_session() puts back: the backend, KERAS_BACKEND and the session's
+    settings. Reads keras.json strictly when Keras is not imported, so an untrusted file
+    fails here, before any work."""
+    keras = sys.modules["keras"] if switch.keras_imported() else None
+    return {"backend": switch.active_backend(), "env": switch.backend_env_state(),
+            "settings": switch.read_settings(keras) if keras is not None else None}
+
+
+def restore_session(state: Dict[str, Any]) -> None:
+    """Put this session back as ``session_state()`` found it. Writes no file. If Keras was
+    not imported then, it stays imported, on the saved backend."""
+    if switch.keras_imported():
+        if switch.active_backend() != state["backend"]:
+            switch.switch(backends.get_backend(state["backend"]).name)
+        if state.get("settings"):
+            switch.apply_settings(sys.modules["keras"], state["settings"])
+    switch.restore_backend_env(state["env"])
 
 
 def r_call(name: str, *args: Any, **kwargs: Any) -> Dict[str, Any]:

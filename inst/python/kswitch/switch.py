@@ -69,6 +69,20 @@ def set_backend_env(name: Optional[str]) -> None:
         os.environ.pop(ENV, None)
 
 
+def backend_env_state() -> Dict[str, Optional[str]]:
+    """KERAS_BACKEND and whether kswitch set it, as restore_backend_env() takes them."""
+    return {"value": os.environ.get(ENV), "set_by_kswitch": _set_by_kswitch}
+
+
+def restore_backend_env(state: Dict[str, Optional[str]]) -> None:
+    global _set_by_kswitch
+    if state.get("value"):
+        os.environ[ENV] = state["value"]
+    else:
+        os.environ.pop(ENV, None)
+    _set_by_kswitch = state.get("set_by_kswitch")
+
+
 def _take_tree() -> Dict[str, ModuleType]:
     """Remove the keras* modules from sys.modules and return them."""
     names = [n for n in list(sys.modules) if _is_keras_module(n)]
