@@ -34,7 +34,7 @@ python-env:
 	test -x "$(ENV_PYTHON)"
 
 demo: setup
-	Rscript demo/backends.R
+	Rscript demo/backends.R man/figures/compare-backends.png
 
 test: setup test-python test-r
 

@@ -390,9 +390,10 @@ print.kswitch_comparison <- function(x, ...) {
 #' Plot a backend comparison: fit time and accuracy per backend
 #'
 #' Two panels drawn with base graphics: the fit time of each backend (every run as a
-#' grey dot, the median as a black point, the range from minimum to maximum as a line),
-#' and the test accuracy of each run with its median. Backends whose runs all failed
-#' are marked "failed". Open a device first to write a file, e.g. [grDevices::png()].
+#' grey dot, the median as a black diamond, the range from minimum to maximum as a line),
+#' and the accuracy of each run with its median, on a 0 to 1 scale. Backends whose runs
+#' all failed are marked "failed". Open a device first to write a file, e.g.
+#' [grDevices::png()].
 #'
 #' @param x A result of [compare_backends()].
 #' @param ... Passed to [graphics::plot.default()] for both panels (e.g. `cex`).
@@ -422,20 +423,19 @@ plot.kswitch_comparison <- function(x, ...) {
   s <- summary(x)
   old <- graphics::par(mfrow = c(1, 2), mar = c(4, 4.5, 3, 1))
   on.exit(graphics::par(old), add = TRUE)
-  panel <- function(values, median, title, ylab, low = NULL, high = NULL) {
-    range <- range(c(values[ok], low, high, 0), na.rm = TRUE)
-    if (!all(is.finite(range))) range <- c(0, 1)
+  panel <- function(values, median, title, ylab, top, low = NULL, high = NULL) {
     graphics::plot.default(at[ok], values[ok], xlim = c(0.5, length(names) + 0.5),
-                           ylim = c(0, range[[2]] * 1.08), xaxt = "n", xlab = "",
-                           ylab = ylab, main = title, pch = 16, col = "grey60", ...)
+                           ylim = c(0, top), xaxt = "n", xlab = "", ylab = ylab,
+                           main = title, cex.main = 1, las = 1, pch = 16, col = "grey60", ...)
     graphics::axis(1, at = seq_along(names), labels = names)
     if (!is.null(low)) graphics::segments(seq_along(names), low, seq_along(names), high, lwd = 2)
     graphics::points(seq_along(names), median, pch = 18, cex = 2)
     dead <- s$failed == s$runs
-    if (any(dead)) graphics::text(which(dead), range[[2]] / 2, "failed", col = "firebrick")
+    if (any(dead)) graphics::text(which(dead), top / 2, "failed", col = "firebrick")
   }
-  panel(runs$fit_seconds, s$fit_seconds, "Fit time (median, min-max)", "seconds",
-        s$fit_min, s$fit_max)
-  panel(runs$accuracy, s$accuracy, "Test accuracy (runs, median)", "accuracy")
+  slowest <- max(c(runs$fit_seconds[ok], 0), na.rm = TRUE)
+  panel(runs$fit_seconds, s$fit_seconds, "Fit time: runs, median and range", "seconds",
+        if (slowest > 0) slowest * 1.08 else 1, s$fit_min, s$fit_max)
+  panel(runs$accuracy, s$accuracy, "Test accuracy: runs and median", "accuracy", 1)
   invisible(x)
 }

@@ -40,3 +40,13 @@ def test_install_requirements_ask_pip_once_per_package():
     from kswitch import install
     reqs = install.requirements(["jax", "numpy", "jax"], numpy_below_2=True)
     assert reqs == ["keras", "numpy<2", "jax", "scipy"]
+
+
+def test_backend_versions_names_the_argument():
+    from kswitch import api
+    versions = api.backend_versions("numpy")
+    assert versions == {"backend": backends.distribution_version(("numpy",)),
+                        "keras": backends.keras_version()}
+    with pytest.raises(UnknownBackendError) as e:
+        api.backend_versions("Torch", argument="backends")
+    assert e.value.argument == "backends"

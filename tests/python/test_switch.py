@@ -52,3 +52,27 @@ def test_failed_switch_is_rolled_back(tmp_path):
         assert sys.modules["keras"] is keras and os.environ.get("KERAS_BACKEND") in (None, "")
         print(api.backend())
     """, tmp_path, extra_path=[str(shadow.parent)]) == "tensorflow"
+
+
+def test_session_state_is_restored_after_switches(tmp_path):
+    assert run("""
+        import os
+        from kswitch import api
+        assert api.backend_versions("jax")["keras"] == api.backends.keras_version()
+        os.environ["KERAS_BACKEND"] = "tensorflow"  # as if set outside kswitch
+        state = api.session_state()
+        assert state["settings"] is None and state["backend"] == "tensorflow"
+        api.use_backend("jax", persist=False)
+        api.keras_module().config.set_epsilon(0.01)
+        api.use_backend("torch", persist=False)
+        api.restore_session(state)
+        keras = api.keras_module()
+        assert api.config_info()["backend_source"] == "KERAS_BACKEND"
+        state = api.session_state()
+        assert state["settings"]["epsilon"] == 0.01
+        api.use_backend("jax", persist=False)
+        keras.config.set_epsilon(0.5)  # the parked tensorflow tree: not the session's
+        api.keras_module().config.set_epsilon(0.2)
+        api.restore_session(state)
+        print(api.backend(), api.keras_module().config.epsilon())
+    """, tmp_path) == "tensorflow 0.01"
