@@ -44,7 +44,8 @@
 #' @param isolate `"process"`: each run in a new R process; `"session"`: in this
 #'   session, switching with [use_backend()].
 #' @param ... These dots are for future extensions and must be empty.
-#' @param seed The first run's seed (a whole number); run `i` uses `seed + i - 1`.
+#' @param seed The first run's seed (a whole number, at least 0); run `i` uses
+#'   `seed + i - 1`.
 #' @param verbose Print one line per backend as it finishes?
 #' @returns A data frame of class `kswitch_comparison`, one row per backend and run, with
 #'   columns `backend`, `run`, `seed`, `backend_version`, `keras_version`,
@@ -77,33 +78,42 @@ compare_backends <- function(model = tutorial_task(), backends = NULL, repeats =
   if (!is.null(backends)) check_strings(backends)
   check_whole(repeats, min = 1)
   isolate <- check_choice(isolate, c("process", "session"))
-  check_whole(seed)
+  check_whole(seed, min = 0)
   check_flag(verbose)
   backends <- backends %||% trainable_backends()
   # Unknown names are the caller's typo: an error now, not a row.
-  versions <- lapply(backends, function(b) core_call("backend_versions", b,
-                                                     argument = "backends"))
+  call <- rlang::current_env()
+  versions <- lapply(backends, function(b) {
+    core_call("backend_versions", b, argument = "backends", call = call)
+  })
   state <- core_call("session_state")  # also refuses an untrusted keras.json, before any work
   # The runs read a private copy of keras.json: Keras writes a default file at import when
   # there is none, and must never write the caller's.
   home <- tempfile("kswitch-compare-")
   dir.create(home)
-  on.exit(unlink(home, recursive = TRUE), add = TRUE)
+  old_home <- NULL
+  # Also after an error or an interrupt: the backend first, while Keras still reads the copy.
+  on.exit(tryCatch(
+    if (!is.null(old_home)) core_call("restore_session", state),
+    finally = {
+      if (!is.null(old_home)) set_keras_home(old_home)
+      unlink(home, recursive = TRUE)
+    }
+  ), add = TRUE)
   config <- keras_config_path()
   if (file.exists(config)) file.copy(config, file.path(home, "keras.json"))
+  child_env <- NULL
   if (isolate == "session") {
     old_home <- set_keras_home(home)
-    # Also on error and interrupt; the backend first, while Keras still reads the copy.
-    on.exit({
-      core_call("restore_session", state)
-      set_keras_home(old_home)
-    }, add = TRUE, after = FALSE)
+  } else {
+    child_env <- c(callr::rcmd_safe_env(), KERAS_HOME = home, KERAS_BACKEND = NA,
+                   RETICULATE_PYTHON = core_call("config_info")$python)
   }
   runs <- list()
   for (i in seq_along(backends)) {
     started <- now()
     rows <- lapply(seq_len(repeats), function(run) {
-      row <- run_isolated(backends[[i]], model, seed + run - 1, isolate, home)
+      row <- run_isolated(backends[[i]], model, seed + run - 1, child_env)
       c(list(backend = backends[[i]], run = run, seed = seed + run - 1,
              backend_version = versions[[i]]$backend %||% NA_character_,
              keras_version = versions[[i]]$keras %||% NA_character_), row)
@@ -196,14 +206,13 @@ trainable_backends <- function() {
   names
 }
 
-# One run on one backend: here, or in a new R process on the same Python and config.
-run_isolated <- function(backend, model, seed, isolate, home) {
-  if (isolate == "session") return(run_once(backend, model, seed))
-  env <- c(callr::rcmd_safe_env(), KERAS_HOME = home, KERAS_BACKEND = NA,
-           RETICULATE_PYTHON = core_call("config_info")$python)
+# One run on one backend: in this session, or with `child_env` in a new R process on the
+# same Python and a copy of the same keras.json.
+run_isolated <- function(backend, model, seed, child_env) {
+  if (is.null(child_env)) return(run_once(backend, model, seed))
   tryCatch(
-    callr::r(run_once, args = list(backend, model, seed), libpath = .libPaths(), env = env,
-             package = "kswitch"),
+    callr::r(run_once, args = list(backend, model, seed), libpath = .libPaths(),
+             env = child_env, package = "kswitch"),
     error = function(e) {
       failed_run(paste("The R process running it failed:", one_line(conditionMessage(e))))
     }
@@ -291,10 +300,15 @@ inform_progress <- function(rows, seconds) {
   }
   ok <- rows[!failed]
   fit <- vapply(ok, function(r) r$fit_seconds, 0)
-  metric <- function(m) stats::median(vapply(ok, function(r) r$metrics[[m]] %||% NA_real_, 0))
-  line <- sprintf("%s: fit %s s (median of %d), loss %s, accuracy %s [%.1f s]", name,
-                  format_seconds(stats::median(fit)), length(ok), format_metric(metric("loss")),
-                  format_metric(metric("accuracy")), seconds)
+  scores <- vapply(c("loss", "accuracy"), function(m) {
+    stats::median(vapply(ok, function(r) r$metrics[[m]] %||% NA_real_, 0))
+  }, 0)
+  scores <- scores[!is.na(scores)]
+  scores <- if (length(scores)) {
+    paste0(", ", names(scores), " ", format_metric(scores), collapse = "")
+  } else ""
+  line <- sprintf("%s: fit %s s (median of %d)%s [%.1f s]", name,
+                  format_seconds(stats::median(fit)), length(ok), scores, seconds)
   if (any(failed)) {
     line <- sprintf("%s; %d of %d runs failed: %s", line, sum(failed), length(rows),
                     rows[failed][[1]]$error)
