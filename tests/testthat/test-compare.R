@@ -256,3 +256,37 @@ test_that("bad arguments are classed errors naming the argument; nothing runs", 
   expect_error(tutorial_task(epochs = 0), class = "kswitch_error_invalid_argument")
   expect_identical(read_bytes(file.path(home, "keras.json")), before)
 })
+
+test_that("Ctrl-C during a session comparison leaves the session on its backend", {
+  home <- local_test_home()
+  write_config(home, '{"backend": "tensorflow", "floatx": "float32"}')
+  before <- read_bytes(file.path(home, "keras.json"))
+  started <- tempfile("started-", tmpdir = test_root)
+  vars <- c(callr::rcmd_safe_env(), KERAS_HOME = home,
+            TORCHINDUCTOR_CACHE_DIR = Sys.getenv("TORCHINDUCTOR_CACHE_DIR"),
+            TF_CPP_MIN_LOG_LEVEL = "2", PYTHONDONTWRITEBYTECODE = "1", KERAS_BACKEND = "")
+  child <- callr::r_bg(function(started) {
+    library(kswitch)
+    suppressMessages(use_backend("jax", persist = FALSE))
+    keras_module()
+    sleepy <- function(keras, seed, step) {
+      file.create(started)
+      step("fit", reticulate::import("time")$sleep(120))  # Python is running when Ctrl-C comes
+      c(loss = 1)
+    }
+    outcome <- tryCatch(compare_backends(sleepy, "numpy", 1, "session", verbose = FALSE),
+                        interrupt = function(e) "interrupted")
+    list(outcome = outcome, backend = backend(), keras = keras_module()$config$backend(),
+         source = keras_config()$backend_source)
+  }, args = list(started = started), libpath = .libPaths(), env = vars)
+  on.exit(child$kill(), add = TRUE)
+  deadline <- Sys.time() + 120
+  while (!file.exists(started) && child$is_alive() && Sys.time() < deadline) Sys.sleep(0.2)
+  expect_true(file.exists(started))
+  Sys.sleep(0.5)
+  child$interrupt()  # SIGINT, as Ctrl-C sends
+  child$wait(60000)
+  expect_equal(child$get_result(),
+               list(outcome = "interrupted", backend = "jax", keras = "jax", source = "kswitch"))
+  expect_identical(read_bytes(file.path(home, "keras.json")), before)
+})
