@@ -12,7 +12,9 @@
 #' (with `isolate = "process"`, importing Keras on it in a new process; in the session,
 #' the first switch to a backend imports it and later ones take about a millisecond);
 #' `fit_seconds` and `evaluate_seconds`, the two steps the model function marks with
-#' `step()`.
+#' `step()`. As in the tutorial, the fit time is that of the model's first `fit()`, so
+#' it includes what a backend does on first use, such as compiling the training step
+#' (most of the time on jax, for a model this small).
 #'
 #' With `isolate = "process"` (the default) each run happens in a new R process
 #' (callr), so one backend's threads, caches and memory cannot slow another down;
