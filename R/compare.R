@@ -254,15 +254,22 @@ failed_run <- function(error) {
        metrics = list(), error = error)
 }
 
+# The columns a comparison has whatever the model returns; metrics must not clash with them.
+run_columns <- c("backend", "run", "seed", "backend_version", "keras_version",
+                 "import_seconds", "fit_seconds", "evaluate_seconds", "error")
+
 as_metrics <- function(value) {
   metrics <- if (is.list(value) || is.numeric(value)) unlist(value) else NULL
-  if (!is.numeric(metrics) || !length(metrics) || is.null(names(metrics)) ||
-      !all(nzchar(names(metrics))) || anyDuplicated(names(metrics))) {
+  named <- names(metrics)
+  if (!is.numeric(metrics) || !length(metrics) || is.null(named) || !all(nzchar(named)) ||
+      anyDuplicated(named) || any(named %in% run_columns)) {
     rlang::abort(c(
       "The model function must return its evaluation as named numbers.",
-      x = sprintf("It returned %s.", describe(value)),
+      x = sprintf("It returned %s%s.", describe(value), if (any(named %in% run_columns))
+        paste0(", named ", paste(intersect(named, run_columns), collapse = ", ")) else ""),
       i = paste("Return e.g. `c(loss = 0.69, accuracy = 0.5)`, or",
-                "`model$evaluate(..., return_dict = TRUE)`.")
+                "`model$evaluate(..., return_dict = TRUE)`; not named",
+                paste(run_columns, collapse = ", "))
     ), class = c("kswitch_error_invalid_argument", "kswitch_error"), argument = "model")
   }
   as.list(metrics)

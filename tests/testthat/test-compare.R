@@ -148,6 +148,9 @@ test_that("a failing backend gets a row saying why, and the others still run", {
   bad_step <- function(keras, seed, step) c(loss = step("train", 1))
   expect_match(compare_backends(bad_return, "jax", 1, "session", verbose = FALSE)$error,
                "must return its evaluation as named numbers.*character \"fine\"")
+  clashing <- function(keras, seed, step) c(loss = 1, seed = seed)
+  expect_match(compare_backends(clashing, "jax", 1, "session", verbose = FALSE)$error,
+               "named numbers.*, named seed")
   expect_match(compare_backends(bad_step, "jax", 1, "session", verbose = FALSE)$error,
                "`name` must be one of \"fit\", \"evaluate\"")
 })
