@@ -334,14 +334,15 @@ format_metric <- function(x) ifelse(is.na(x), "-", formatC(x, format = "f", digi
 #' Summarise a backend comparison: one row per backend
 #'
 #' Medians over each backend's successful runs, and the fit time's spread (minimum and
-#' maximum). Printing a comparison shows this table; `as.data.frame()` gives the runs.
+#' maximum). Printing a comparison shows this table, with the metrics the runs returned;
+#' `as.data.frame()` gives the runs.
 #'
 #' @param object,x A result of [compare_backends()].
 #' @param ... Unused.
 #' @returns `summary()`: a data frame with columns `backend`, `backend_version`,
 #'   `keras_version`, `runs`, `failed`, `import_seconds`, `fit_seconds`, `fit_min`,
-#'   `fit_max`, `evaluate_seconds`, `loss`, `accuracy` and `error` (the first failed run's
-#'   reason). `print()`: `x`, invisibly.
+#'   `fit_max`, `evaluate_seconds`, `loss`, `accuracy` and any other metric, and `error`
+#'   (the first failed run's reason). `print()`: `x`, invisibly.
 #' @family comparison
 #' @export
 #' @examples
@@ -356,6 +357,7 @@ format_metric <- function(x) ifelse(is.na(x), "-", formatC(x, format = "f", digi
 #' summary(result)
 summary.kswitch_comparison <- function(object, ...) {
   runs <- as.data.frame(object)
+  metrics <- setdiff(names(runs), run_columns)
   per_backend <- lapply(split(runs, factor(runs$backend, levels = unique(runs$backend))),
                         function(b) {
     ok <- b[is.na(b$error), , drop = FALSE]
@@ -366,10 +368,10 @@ summary.kswitch_comparison <- function(object, ...) {
       import_seconds = median_of(ok$import_seconds), fit_seconds = median_of(ok$fit_seconds),
       fit_min = if (nrow(ok)) min(ok$fit_seconds) else NA_real_,
       fit_max = if (nrow(ok)) max(ok$fit_seconds) else NA_real_,
-      evaluate_seconds = median_of(ok$evaluate_seconds), loss = median_of(ok$loss),
-      accuracy = median_of(ok$accuracy),
+      evaluate_seconds = median_of(ok$evaluate_seconds),
+      lapply(ok[metrics], median_of),
       error = if (nrow(ok) < nrow(b)) b$error[!is.na(b$error)][[1]] else NA_character_,
-      stringsAsFactors = FALSE
+      stringsAsFactors = FALSE, check.names = FALSE
     )
   })
   out <- do.call(rbind, per_backend)
@@ -387,6 +389,10 @@ print.kswitch_comparison <- function(x, ...) {
   cat(sprintf("<Keras backend comparison: %d run%s per backend, %s%s>\n", max(s$runs),
               if (max(s$runs) == 1) "" else "s", where,
               if (length(keras) == 1) paste0("; Keras ", keras) else ""))
+  # The metrics some run returned (loss and accuracy when none did).
+  metrics <- setdiff(names(s), c(run_columns, "runs", "failed", "fit_min", "fit_max"))
+  metrics <- metrics[vapply(s[metrics], function(m) any(!is.na(m)), NA)]
+  if (!length(metrics)) metrics <- c("loss", "accuracy")
   range <- function(low, high) {
     ifelse(is.na(low), "-", sprintf("%.2f-%.2f", low, high))
   }
@@ -396,7 +402,7 @@ print.kswitch_comparison <- function(x, ...) {
     `fit s` = format_seconds(s$fit_seconds), `fit range` = range(s$fit_min, s$fit_max),
     `import s` = format_seconds(s$import_seconds),
     `evaluate s` = format_seconds(s$evaluate_seconds),
-    loss = format_metric(s$loss), accuracy = format_metric(s$accuracy),
+    lapply(s[metrics], format_metric),
     ok = sprintf("%d/%d", s$runs - s$failed, s$runs),
     check.names = FALSE, stringsAsFactors = FALSE
   )

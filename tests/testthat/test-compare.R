@@ -111,9 +111,12 @@ test_that("a user's model function: its metrics become columns, each run has its
                                 median(result$fit_seconds[3:4])))
   expect_equal(s$fit_min, c(min(result$fit_seconds[1:2]), min(result$fit_seconds[3:4])))
   expect_equal(s$fit_max, c(max(result$fit_seconds[1:2]), max(result$fit_seconds[3:4])))
+  expect_equal(s$mae, c(median(result$mae[1:2]), median(result$mae[3:4])))
   out <- capture.output(print(result))
   expect_match(out[[1]], "2 runs per backend, in this R session")
   expect_true(any(grepl("^ +jax ", out)) && any(grepl("^ +torch ", out)))
+  expect_match(out[[2]], " loss +mae ")
+  expect_false(any(grepl("accuracy", out)))  # no run returned one
 })
 
 test_that("a failing backend gets a row saying why, and the others still run", {
