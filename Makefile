@@ -43,7 +43,7 @@ legacy-env: install
 	test -x "$(LEGACY_PYTHON)"
 
 demo: setup
-	Rscript demo/backends.R
+	Rscript demo/backends.R man/figures/compare-backends.png
 
 test: setup test-python test-r
 

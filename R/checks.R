@@ -50,3 +50,22 @@ check_function <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_e
   if (!is.function(x)) abort_argument(arg, x, "a function", call)
   invisible(x)
 }
+
+check_whole <- function(x, min = -Inf, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (!(is.numeric(x) && length(x) == 1 && is.finite(x) && x == round(x) && x >= min)) {
+    must <- if (is.finite(min)) sprintf("a whole number, at least %s", format(min)) else
+      "a whole number"
+    abort_argument(arg, x, must, call)
+  }
+  invisible(x)
+}
+
+# One of `choices`; the whole vector (an argument's default) means the first, as match.arg().
+check_choice <- function(x, choices, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (identical(x, choices)) return(choices[[1]])
+  if (!(is.character(x) && length(x) == 1 && !is.na(x) && x %in% choices)) {
+    abort_argument(arg, x, sprintf("one of %s", paste0('"', choices, '"', collapse = ", ")),
+                   call)
+  }
+  x
+}

@@ -92,3 +92,13 @@ def test_install_routes_legacy_names_to_their_environment():
     assert keras3 == ["jax"] and [b.name for b in legacy] == ["theano", "tensorflow", "cntk"]
     with pytest.raises(UnknownBackendError):
         install.split_names(["keras2-jax"])
+
+
+def test_backend_versions_names_the_argument():
+    from kswitch import api
+    versions = api.backend_versions("numpy")
+    assert versions == {"backend": backends.distribution_version(("numpy",)),
+                        "keras": backends.keras_version()}
+    with pytest.raises(UnknownBackendError) as e:
+        api.backend_versions("Torch", argument="backends")
+    assert e.value.argument == "backends"

@@ -18,7 +18,8 @@ from .errors import BackendElsewhereError, KswitchError, NotSupportedError, show
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
            "clear_session", "shape", "keras_module", "set_keras_home", "begin_scope",
-           "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager", "keras_generation"]
+           "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager",
+           "keras_generation", "backend_versions"]
 
 
 def _with_persisted(updates: Dict[str, Any], change: Callable[[], Any],
@@ -283,6 +284,14 @@ def set_keras_home(path: Optional[str]) -> Optional[str]:
 
 def keras_module() -> Any:
     return switch.keras_module()
+
+
+def backend_versions(backend: str, argument: str = "backend") -> Dict[str, Optional[str]]:
+    """The versions a comparison reports: the backend library's (None if not installed)
+    and Keras's. Imports neither; an unknown name is an error naming ``argument``."""
+    spec = backends.get_backend(backend, argument)
+    return {"backend": backends.distribution_version(spec.distributions),
+            "keras": backends.keras_version()}
 
 
 def r_call(name: str, *args: Any, **kwargs: Any) -> Dict[str, Any]:
