@@ -5,7 +5,8 @@
 #' tutorial kswitch grew from ([tutorial_task()]): a small multilayer perceptron on
 #' random data, timed on each backend. Run `i` is given the seed `seed + i - 1`, so every
 #' backend sees the same data in its `i`-th run; the seed also goes to
-#' `keras.utils.set_random_seed()` before the model function runs, so each backend's runs
+#' the random generators (Keras 3's `keras.utils.set_random_seed()`) before the model
+#' function runs, so each backend's runs
 #' are reproducible (initial weights and dropout come from each backend's own generator).
 #'
 #' Each run times three things separately: `import_seconds`, switching to the backend
@@ -42,7 +43,10 @@
 #'   `step(name, expr)`, which evaluates `expr`, records how long it took under `name`
 #'   (`"fit"` or `"evaluate"`) and returns its value. Defaults to [tutorial_task()].
 #' @param backends The backends to compare, e.g. `c("tensorflow", "jax", "torch")`. By
-#'   default every installed backend that can train (see [backends()]).
+#'   default every installed backend that can train (see [backends()]). With `isolate =
+#'   "process"`, the backends of multi-backend Keras 2.3.1 can be in the same table:
+#'   `"theano"`, `"cntk"`, and `"keras2-tensorflow"` for TensorFlow 1.14 (see
+#'   [install_backends()]); their runs use that environment's Python.
 #' @param repeats How many runs per backend (a whole number, at least 1).
 #' @param isolate `"process"`: each run in a new R process; `"session"`: in this
 #'   session, switching with [use_backend()].
@@ -83,12 +87,21 @@ compare_backends <- function(model = tutorial_task(), backends = NULL, repeats =
   isolate <- check_choice(isolate, c("process", "session"))
   check_whole(seed, min = 0)
   check_flag(verbose)
-  backends <- backends %||% trainable_backends()
+  backends <- backends %||% installed_trainable_backends()
   # Unknown names are the caller's typo: an error now, not a row.
   call <- rlang::current_env()
-  versions <- lapply(backends, function(b) {
-    core_call("backend_versions", b, argument = "backends", call = call)
+  targets <- lapply(backends, function(b) {
+    core_call("comparison_target", b, argument = "backends", call = call)
   })
+  elsewhere <- backends[!vapply(targets, `[[`, NA, "here")]
+  if (isolate == "session" && length(elsewhere)) {
+    rlang::abort(c(
+      sprintf("%s must run in a new R process: this session's Python has Keras %s.",
+              paste0('"', elsewhere, '"', collapse = ", "), core_call("config_info")$keras_version),
+      i = 'Use `isolate = "process"` to compare backends of both Keras generations.'),
+      class = c("kswitch_error_backend_elsewhere", "kswitch_error_backend_unavailable",
+                "kswitch_error"), argument = "isolate", call = call)
+  }
   state <- core_call("begin_scope")  # also refuses an untrusted keras.json, before any work
   # The runs read a private copy of keras.json: Keras writes a default file at import when
   # there is none, and must never write the caller's.
@@ -105,21 +118,32 @@ compare_backends <- function(model = tutorial_task(), backends = NULL, repeats =
   ), add = TRUE)
   config <- keras_config_path()
   if (file.exists(config)) file.copy(config, file.path(home, "keras.json"))
-  child_env <- NULL
+  child_env <- other_env <- NULL
   if (isolate == "session") {
     old_home <- set_keras_home(home)
   } else {
     child_env <- c(callr::rcmd_safe_env(), KERAS_HOME = home, KERAS_BACKEND = NA,
-                   RETICULATE_PYTHON = core_call("config_info")$python)
+                   RETICULATE_PYTHON = core_call("config_info")$python,
+                   # Theano compiles C code into ~/.theano unless told otherwise.
+                   THEANO_FLAGS = paste0("base_compiledir=", file.path(home, "theano")))
+    # Multi-backend Keras 2.3.1's backends run on its own Python.
+    other_env <- replace(child_env, "RETICULATE_PYTHON", env_python(default_legacy_envname()))
   }
   runs <- list()
   for (i in seq_along(backends)) {
     started <- now()
+    target <- targets[[i]]
+    env <- if (target$here) child_env else other_env
+    missing <- !target$here && !file.exists(env_python(default_legacy_envname()))
     rows <- lapply(seq_len(repeats), function(run) {
-      row <- run_isolated(backends[[i]], model, seed + run - 1, child_env)
-      c(list(backend = backends[[i]], run = run, seed = seed + run - 1,
-             backend_version = versions[[i]]$backend %||% NA_character_,
-             keras_version = versions[[i]]$keras %||% NA_character_), row)
+      row <- if (missing) failed_run(sprintf(paste(
+        "Multi-backend Keras 2.3.1 is not installed (no %s);",
+        'install it with `kswitch::install_backends("%s")`.'), env_python(
+          default_legacy_envname()), backends[[i]])) else
+        run_isolated(target$backend, model, seed + run - 1, env)
+      row$backend_version <- target$backend_version %||% row$backend_version
+      row$keras_version <- target$keras_version %||% row$keras_version
+      c(list(backend = backends[[i]], run = run, seed = seed + run - 1), row)
     })
     if (verbose) inform_progress(rows, now() - started)
     runs <- c(runs, rows)
@@ -145,7 +169,10 @@ compare_backends <- function(model = tutorial_task(), backends = NULL, repeats =
 #' @param seed A whole number: the same seed gives the same data. The caller's random
 #'   number state is left as it was.
 #' @returns `tutorial_task()`: a function `function(keras, seed, step)` as
-#'   [compare_backends()] takes, returning `c(loss = , accuracy = )`.
+#'   [compare_backends()] takes, returning `c(loss = , accuracy = )`. It runs on Keras 3
+#'   and on multi-backend Keras 2.3.1; accuracy is the share of test labels the model's
+#'   predictions get right, computed by kswitch, since Keras 2.3.1 on CNTK reports its
+#'   accuracy metric one batch late.
 #'   `tutorial_data()`: a list of the matrices `x_train`, `y_train`, `x_test`, `y_test`.
 #' @family comparison
 #' @export
@@ -161,24 +188,32 @@ tutorial_task <- function(epochs = 20L, batch_size = 128L) {
   epochs <- as.integer(epochs)
   batch_size <- as.integer(batch_size)
   function(keras, seed, step) {
-    data <- tutorial_data(seed)
-    model <- keras$Sequential(list(
-      keras$Input(shape = list(20L)),
-      keras$layers$Dense(64L, activation = "relu"),
-      keras$layers$Dropout(0.5),
-      keras$layers$Dense(64L, activation = "relu"),
-      keras$layers$Dropout(0.5),
-      keras$layers$Dense(1L, activation = "sigmoid")
-    ))
-    model$compile(loss = "binary_crossentropy", optimizer = "rmsprop",
-                  metrics = list("accuracy"))
-    step("fit", model$fit(data$x_train, data$y_train, epochs = epochs,
-                          batch_size = batch_size, verbose = 0L))
-    score <- step("evaluate", model$evaluate(data$x_test, data$y_test,
-                                             batch_size = batch_size, verbose = 0L,
-                                             return_dict = TRUE))
-    c(loss = score$loss, accuracy = score$accuracy)
+    unlist(tutorial_fit(keras, tutorial_data(seed), epochs, batch_size, step)[
+      c("loss", "accuracy")])
   }
+}
+
+# The tutorial's model on either Keras generation. Accuracy is computed from predictions:
+# Keras 2.3.1 on CNTK reports its accuracy metric one batch late (0 for a one-batch
+# evaluate()); `keras_accuracy` is Keras's own number, for showing that.
+tutorial_fit <- function(keras, data, epochs, batch_size, step) {
+  layers <- keras$layers
+  keras2 <- keras$`__version__` < "3"
+  first <- if (keras2) list(layers$Dense(64L, input_dim = 20L, activation = "relu")) else
+    list(keras$Input(shape = list(20L)), layers$Dense(64L, activation = "relu"))
+  model <- keras$models$Sequential(c(first, list(
+    layers$Dropout(0.5), layers$Dense(64L, activation = "relu"), layers$Dropout(0.5),
+    layers$Dense(1L, activation = "sigmoid"))))
+  model$compile(loss = "binary_crossentropy", optimizer = "rmsprop",
+                metrics = list("accuracy"))
+  step("fit", model$fit(data$x_train, data$y_train, epochs = as.integer(epochs),
+                        batch_size = as.integer(batch_size), verbose = 0L))
+  score <- step("evaluate", unlist(model$evaluate(data$x_test, data$y_test,
+                                                  batch_size = as.integer(batch_size),
+                                                  verbose = 0L)))
+  predicted <- model$predict(data$x_test, verbose = 0L) > 0.5
+  list(loss = score[[1]], accuracy = mean(predicted == (data$y_test == 1)),
+       keras_accuracy = score[[2]])
 }
 
 #' @rdname tutorial_task
@@ -197,17 +232,6 @@ tutorial_data <- function(seed) {
 }
 
 now <- function() proc.time()[["elapsed"]]
-
-trainable_backends <- function() {
-  table <- backends()
-  names <- table$backend[table$installed & table$trainable]
-  if (!length(names)) {
-    rlang::abort(c("No installed Keras backend can train models.",
-                   i = 'Install some with `kswitch::install_backends(c("tensorflow", "jax"))`.'),
-                 class = c("kswitch_error_backend_unavailable", "kswitch_error"))
-  }
-  names
-}
 
 # One run on one backend: in this session, or with `child_env` in a new R process on the
 # same Python and a copy of the same keras.json.
@@ -240,7 +264,10 @@ run_once <- function(backend, model, seed) {
     suppressMessages(use_backend(backend, persist = FALSE))
     keras <- keras_module()
     out$import_seconds <- now() - start
-    keras$utils$set_random_seed(as.integer(seed))
+    versions <- core_call("backend_versions", backend)
+    out$backend_version <- versions$backend %||% NA_character_
+    out$keras_version <- versions$keras %||% NA_character_
+    core_call("set_random_seed", as.integer(seed))
     out$metrics <- as_metrics(model(keras, seed, step))
     NA_character_
   }, error = function(e) one_line(conditionMessage(e)))
@@ -251,7 +278,8 @@ run_once <- function(backend, model, seed) {
 }
 
 failed_run <- function(error) {
-  list(import_seconds = NA_real_, fit_seconds = NA_real_, evaluate_seconds = NA_real_,
+  list(backend_version = NA_character_, keras_version = NA_character_,
+       import_seconds = NA_real_, fit_seconds = NA_real_, evaluate_seconds = NA_real_,
        metrics = list(), error = error)
 }
 

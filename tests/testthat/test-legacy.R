@@ -241,3 +241,27 @@ test_that("k_symbolic() compiles on Keras 3: tf.function, jax.jit; an error else
   expect_match(conditionMessage(err), "torch.compile", fixed = TRUE)
   expect_error(k_symbolic("f"), class = "kswitch_error_invalid_argument")
 })
+
+test_that("compare_backends() holds Keras 3 and Keras 2.3.1 backends in one table", {
+  skip_if_no_legacy()
+  home <- local_test_home()
+  path <- write_config(home, '{"backend": "jax", "mine": 1}')
+  before <- read_bytes(path)
+  was <- backend()
+  result <- compare_backends(tutorial_task(epochs = 2), c("jax", "keras2-tensorflow", "cntk"),
+                             repeats = 1, verbose = FALSE)
+  runs <- as.data.frame(result)
+  expect_equal(runs$backend, c("jax", "keras2-tensorflow", "cntk"))
+  expect_equal(runs$keras_version[2:3], c("2.3.1", "2.3.1"))
+  expect_equal(runs$backend_version[2], "1.14.0")
+  expect_true(all(is.na(runs$error)), label = paste(runs$error, collapse = "; "))
+  expect_true(all(runs$loss > 0 & runs$fit_seconds > 0))
+  # Computed from predictions: on CNTK, Keras's own metric would be one batch late.
+  expect_true(all(runs$accuracy > 0 & runs$accuracy < 1))
+  expect_identical(read_bytes(path), before)
+  expect_equal(backend(), was)
+
+  err <- expect_error(compare_backends(backends = c("jax", "theano"), isolate = "session"),
+                      class = "kswitch_error_backend_elsewhere")
+  expect_match(conditionMessage(err), 'isolate = "process"', fixed = TRUE)
+})

@@ -19,7 +19,8 @@ __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_pa
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
            "clear_session", "shape", "keras_module", "set_keras_home", "begin_scope",
            "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager",
-           "keras_generation", "backend_versions"]
+           "keras_generation", "backend_versions",
+           "comparison_target", "set_random_seed"]
 
 
 def _with_persisted(updates: Dict[str, Any], change: Callable[[], Any],
@@ -93,9 +94,10 @@ def end_scope(state: Dict[str, Any]) -> None:
     switch.restore(state)
 
 
-def trainable_backends() -> List[str]:
-    """The backends of this Python's Keras that can train models."""
-    return [b.name for b in backends.GENERATIONS[backends.current_generation()] if b.trainable]
+def trainable_backends(installed_only: bool = False) -> List[str]:
+    """The backends of this Python's Keras that can train models (and are installed)."""
+    return [b.name for b in backends.GENERATIONS[backends.current_generation()]
+            if b.trainable and (not installed_only or backends.is_installed(b))]
 
 
 def backend_missing(backend: str, argument: str = "backend") -> Optional[str]:
@@ -284,6 +286,33 @@ def set_keras_home(path: Optional[str]) -> Optional[str]:
 
 def keras_module() -> Any:
     return switch.keras_module()
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed Python, NumPy and the backend, so runs with the same seed start alike."""
+    keras = switch.keras_module()
+    if backends.current_generation() == 3:
+        keras.utils.set_random_seed(seed)
+        return
+    import random
+
+    import numpy
+    random.seed(seed)
+    numpy.random.seed(seed)  # Keras 2.3.1 draws Theano's and CNTK's initializer seeds here
+    if switch.active_backend() == "tensorflow":
+        import tensorflow
+        tensorflow.compat.v1.set_random_seed(seed)
+
+
+def comparison_target(backend: str, argument: str = "backends") -> Dict[str, Any]:
+    """Where compare_backends() runs ``backend``: its name in its environment, whether that is
+    this Python, and the versions known here (None for the other environment's)."""
+    generation, spec = backends.resolve(backend, argument)
+    here = generation == backends.current_generation()
+    return {"backend": spec.name, "here": here,
+            "backend_version": backends.distribution_version(spec.distributions) if here
+            else None,
+            "keras_version": backends.keras_version() if here else None}
 
 
 def backend_versions(backend: str, argument: str = "backend") -> Dict[str, Optional[str]]:

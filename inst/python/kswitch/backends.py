@@ -117,6 +117,20 @@ def get_backend(name: str, argument: str = "backend", keras: Optional[int] = Non
         fix=fix, argument=argument, value=name)
 
 
+def resolve(name: str, argument: str = "backend") -> Tuple[int, Backend]:
+    """A backend of either generation, for what runs outside this Python (install, a
+    process-isolated comparison): ``(generation, entry)``. Names of this Python's generation
+    win; "theano"/"cntk", or "keras2-<name>" (e.g. "keras2-tensorflow" for TensorFlow 1.14),
+    name multi-backend Keras 2.3.1's."""
+    legacy = {b.name: b for b in LEGACY}
+    if name.startswith(LEGACY_INSTALL_PREFIX) and name[len(LEGACY_INSTALL_PREFIX):] in legacy:
+        return 2, legacy[name[len(LEGACY_INSTALL_PREFIX):]]
+    keras = current_generation()
+    if lives_elsewhere(name, keras):
+        return other(keras), get_backend(name, argument, keras=other(keras))
+    return keras, get_backend(name, argument, keras=keras)
+
+
 def elsewhere_error(name: str, keras: int, argument: str = "backend",
                     source: Optional[str] = None) -> BackendElsewhereError:
     """``name`` lives in the other generation's environment; this Python has ``keras``."""

@@ -74,16 +74,13 @@ def find_python(requested: Optional[str]) -> str:
 def split_names(names: Sequence[str]) -> tuple:
     """(Keras 3 backends, Keras 2.3.1 backends); every name is validated before any work."""
     keras3, legacy = [], []
-    legacy_names = {b.name: b for b in backends.LEGACY}
     for name in names:
-        plain = name[len(backends.LEGACY_INSTALL_PREFIX):] \
-            if name.startswith(backends.LEGACY_INSTALL_PREFIX) else None
-        if plain in legacy_names:
-            legacy.append(legacy_names[plain])
-        elif name in backends.LEGACY_ONLY:
-            legacy.append(legacy_names[name])
-        else:
-            keras3.append(backends.get_backend(name, argument="backends", keras=3).name)
+        if name.startswith(backends.LEGACY_INSTALL_PREFIX) or name in backends.LEGACY_ONLY:
+            generation, spec = backends.resolve(name, argument="backends")
+            if generation == 2:
+                legacy.append(spec)
+                continue
+        keras3.append(backends.get_backend(name, argument="backends", keras=3).name)
     return keras3, legacy
 
 
