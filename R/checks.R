@@ -45,3 +45,8 @@ check_number <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env
   }
   invisible(x)
 }
+
+check_environment <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (!is.environment(x)) abort_argument(arg, x, "an environment", call)
+  invisible(x)
+}

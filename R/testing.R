@@ -7,7 +7,9 @@
 #' the file when it is first imported; afterwards, kswitch's functions follow the new
 #' directory at once.
 #'
-#' @param path The directory to use (created when a file is first written there).
+#' @param path The directory to use (created when a file is first written there). A
+#'   relative path is made absolute against the working directory now, so a later
+#'   `setwd()` does not move it (kswitch refuses a relative `KERAS_HOME`).
 #' @param .local_envir The environment whose exit restores the previous value.
 #' @returns `path`, invisibly.
 #' @family testing helpers
@@ -20,6 +22,9 @@
 #' f()
 local_keras_home <- function(path = tempfile("keras-home-"), .local_envir = parent.frame()) {
   check_string(path)
+  check_environment(.local_envir)
+  path <- path.expand(path)
+  if (!startsWith(path, "/")) path <- file.path(getwd(), path)
   old <- set_keras_home(path)
   withr::defer(set_keras_home(old), envir = .local_envir)
   invisible(path)

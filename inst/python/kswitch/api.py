@@ -14,7 +14,7 @@ from .errors import KswitchError
 
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
-           "clear_session", "shape", "keras_module", "set_keras_home"]
+           "clear_session", "shape", "keras_module", "set_keras_home", "repair_config"]
 
 
 def _with_persisted(updates: Dict[str, Any], change: Callable[[], Any],
@@ -100,6 +100,10 @@ def config_info() -> Dict[str, Any]:
         info["session"] = switch.read_settings(sys.modules["keras"])
         info["backend"] = switch.active_backend()
     return info
+
+
+def repair_config() -> Dict[str, Any]:
+    return config.repair_config(config.config_path())
 
 
 def get_setting(setting: str) -> Any:

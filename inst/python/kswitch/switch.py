@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any, Dict, List, Optional
 
 from . import backends, config
-from .errors import KerasUnavailableError, SwitchFailedError, show
+from .errors import ConfigError, KerasUnavailableError, SwitchFailedError, show
 
 ENV = "KERAS_BACKEND"
 SETTINGS = ("epsilon", "floatx", "image_data_format")
@@ -95,11 +95,35 @@ def keras_module() -> ModuleType:
     if keras_imported():
         return sys.modules["keras"]
     name = active_backend()
+    check_importable(name)
     try:
         return _import_keras(name)
     except Exception as e:
         _take_tree()  # a half-imported Keras would make the next import fail differently
         raise _import_error(name, e, rolled_back=None) from e
+
+
+def check_importable(name: str) -> None:
+    """A backend that comes from KERAS_BACKEND or keras.json must be one Keras 3 has.
+
+    Otherwise Keras fails deep inside its import ("Unable to import backend"), and a name is
+    never turned into an import unless it is in the registry.
+    """
+    if name in backends.REGISTRY:
+        return
+    legacy = " (a Keras 2 backend)" if name in ("theano", "cntk") else ""
+    valid = "Keras 3 backends: {}.".format(", ".join(show(n) for n in backends.NAMES))
+    fix = ('Use a Keras 3 backend in this session with `use_backend("tensorflow", persist = '
+           'FALSE)`, or save one with `use_backend("tensorflow")`')
+    if os.environ.get(ENV):
+        raise ConfigError("KERAS_BACKEND is {}{}, which Keras 3 cannot load.".format(
+            show(name), legacy), valid=valid, fix=fix + ", or unset KERAS_BACKEND.",
+            argument="KERAS_BACKEND", value=name)
+    path = config.config_path()
+    raise ConfigError("{} names the backend {}{}, which Keras 3 cannot load.".format(
+        path, show(name), legacy), valid=valid,
+        fix=fix + ", or edit the file (`kswitch::keras_config_path()`).",
+        argument="backend", value=name, path=path)
 
 
 def switch(name: str) -> Dict[str, Any]:
