@@ -98,8 +98,10 @@ def keras_module() -> ModuleType:
     check_importable(name)
     try:
         return _import_keras(name)
-    except Exception as e:
+    except BaseException as e:  # also KeyboardInterrupt: nothing half-imported may stay
         _take_tree()  # a half-imported Keras would make the next import fail differently
+        if not isinstance(e, Exception):
+            raise
         raise _import_error(name, e, rolled_back=None) from e
 
 
@@ -161,9 +163,37 @@ def switch(name: str) -> Dict[str, Any]:
     return {"previous": previous, "reloaded": True, "first_import": first_import}
 
 
+# Frames of these packages are the messengers, not the package that failed.
+_NOT_THE_CULPRIT = ("keras", "importlib", "kswitch", "__main__")
+
+
+def failing_package(e: BaseException, fallback: str) -> str:
+    """The top-level package an import failure comes from, for the error message.
+
+    The deepest frame outside Keras and the import machinery (a package raising in its own
+    ``__init__``, or loading a native extension that cannot find its library), else the module
+    an ImportError or AttributeError names, else ``fallback``.
+    """
+    package = None
+    tb = e.__traceback__
+    while tb is not None:
+        top = str(tb.tb_frame.f_globals.get("__name__", "")).split(".")[0]
+        if top and top not in _NOT_THE_CULPRIT and not top.startswith("_frozen"):
+            package = top
+        tb = tb.tb_next
+    if package:
+        return package
+    if isinstance(e, ImportError) and e.name:
+        return e.name.split(".")[0]
+    obj = getattr(e, "obj", None)  # AttributeError on a module (Python >= 3.10)
+    if isinstance(obj, ModuleType):
+        return obj.__name__.split(".")[0]
+    return fallback
+
+
 def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
     library = backends.REGISTRY[name].modules[0] if name in backends.REGISTRY else "keras"
-    package = getattr(e, "name", None) or library
+    package = failing_package(e, library)
     detail = "{}: {}".format(type(e).__name__, e)
     if rolled_back is None:
         cls, head = KerasUnavailableError, "Keras could not be imported on the {} backend.".format(
@@ -171,9 +201,13 @@ def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
     else:
         cls, head = SwitchFailedError, ("Switching to {} failed; the session is still on {}, "
                                         "unchanged.".format(show(name), show(rolled_back)))
+    owner = [b.name for b in backends.KERAS3 if b.modules[0] == package]
+    if owner:
+        fix = 'Reinstall it with `kswitch::install_backends("{}")`'.format(owner[0])
+    else:
+        fix = "Reinstall the Python package {} in {}".format(show(package), sys.executable)
     return cls(head, problem="Importing {} failed with {}".format(show(package), detail),
-               fix='Reinstall it with `kswitch::install_backends("{}")`, or choose another '
-                   'backend with `use_backend()`.'.format(name),
+               fix=fix + ", or choose another backend with `use_backend()`.",
                argument="backend", value=name)
 
 
