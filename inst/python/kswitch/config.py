@@ -272,15 +272,15 @@ def _check_writable(target: str, path: str) -> None:
     Checked by mode bits as well as access(), because root may write anything and the atomic
     rename would otherwise silently replace a file its owner made read-only.
     """
-    for what, place in (("file", target), ("directory", os.path.dirname(target))):
+    for place in (target, os.path.dirname(target)):
         try:
             st = os.stat(place)
         except FileNotFoundError:
             continue
         if not (st.st_mode & 0o222) or not os.access(place, os.W_OK):
             raise ConfigError(
-                "The Keras config {} {} is read-only; kswitch does not replace it.".format(
-                    what, place),
+                "Cannot write {}: {} is read-only, and kswitch does not replace it.".format(
+                    path, "the file" if place == target else "its directory " + place),
                 fix="Make it writable (e.g. `chmod u+w {}`) to save settings, or use "
                     "`persist = FALSE` to change this session only.".format(place),
                 path=path)
@@ -400,6 +400,17 @@ def _backup(target: str, directory: str) -> str:
     raise ConfigError("Too many backups of {} this second.".format(target), path=target)
 
 
+def _trusted(raw: Optional[bytes], path: str) -> Optional[str]:
+    """None when ``raw`` (None: no file) is a file kswitch trusts, else what is wrong with it."""
+    if raw is None:
+        return None
+    try:
+        check_file_values(_parse(raw, path), path)
+        return None
+    except ConfigError as e:
+        return e.message + (" " + e.problem if e.problem else "")
+
+
 def repair_config(path: Optional[str] = None) -> Dict[str, Any]:
     """Back up an untrusted keras.json next to it and write a valid one keeping what can be kept.
 
@@ -409,19 +420,15 @@ def repair_config(path: Optional[str] = None) -> Dict[str, Any]:
     path = path or config_path()
     result = {"path": path, "repaired": False, "backup": None, "problem": None, "kept": [],
               "dropped": [], "converted": []}
-    if not os.path.lexists(path):
-        return result  # nothing to repair: Keras's defaults apply
+    if _trusted(_read_bytes(path, REPAIR_MAX_BYTES), path) is None:
+        return result  # nothing to repair (a missing file: Keras's defaults apply)
     try:
         target = write_target(path)
         with _locked(os.path.dirname(target)):
             raw = _read_bytes(target, REPAIR_MAX_BYTES)
-            if raw is None:
-                return result
-            try:
-                check_file_values(_parse(raw, path), path)
-                return result
-            except ConfigError as e:
-                result["problem"] = e.message + (" " + e.problem if e.problem else "")
+            result["problem"] = _trusted(raw, path)
+            if result["problem"] is None:
+                return result  # another process repaired it meanwhile
             _check_writable(target, path)
             salvaged = _salvage(raw if len(raw) <= REPAIR_MAX_BYTES else None)
             result["backup"] = _backup(target, os.path.dirname(os.path.abspath(path)))
