@@ -14,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 # TensorFlow's C++ start-up chatter (no GPU, oneDNN notes) hides the output that matters.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup system-deps install python-env demo test test-python test-r bench docs clean
+.PHONY: setup system-deps install python-env demo test test-python test-r reliability bench docs clean
 
 setup: system-deps install python-env
 
@@ -36,7 +36,7 @@ python-env:
 demo: setup
 	Rscript demo/backends.R
 
-test: setup test-python test-r
+test: setup test-python test-r reliability
 
 test-python:
 	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python
@@ -57,6 +57,12 @@ test-r:
 	@ls -A /tmp ~ > check/after.txt; \
 	  if ! diff check/before.txt check/after.txt; then \
 	    echo "R CMD check left files in /tmp or ~ (lines with >)"; exit 1; fi
+
+# Concurrency, SIGKILL, failing backends, hostile config, bad arguments (a few minutes);
+# rewrites RELIABILITY.md from this run and fails if anything was lost or misbehaved.
+reliability: install
+	"$(ENV_PYTHON)" -m ruff check --quiet reliability
+	"$(ENV_PYTHON)" reliability/run.py
 
 bench: setup
 	Rscript bench/run.R

@@ -21,7 +21,8 @@ def _with_persisted(updates: Dict[str, Any], change: Callable[[], Any],
                     undo: Callable[[Any], None]) -> Any:
     """Change the session, then keras.json; if the write fails, undo the session change."""
     path = config.config_path()
-    config.read_config(path)  # refuse a file we cannot trust before changing anything
+    config.read_config(path)  # refuse a file we cannot trust or write before changing anything
+    config.check_can_write(path)
     result = change()
     try:
         config.update_config(updates, path)

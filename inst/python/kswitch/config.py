@@ -286,6 +286,12 @@ def _check_writable(target: str, path: str) -> None:
                 path=path)
 
 
+def check_can_write(path: str) -> None:
+    """Refuse now what update_config() would refuse (symlink and read-only rules), so that a
+    persisting call fails before it changes the session."""
+    _check_writable(write_target(path), path)
+
+
 def _fsync_directory(directory: str) -> None:
     dir_fd = os.open(directory, os.O_RDONLY)
     try:
