@@ -244,6 +244,54 @@ def import_unknown_backend(root, index, case):
     return failures
 
 
+def security_checks(root):
+    """Backend names are an allowlist; no shell runs user text; modes are kept."""
+    from kswitch import api, config
+    checks = {}
+    trap = os.path.join(root, "trap")
+    os.makedirs(trap)
+    marker = os.path.join(root, "imported")
+    with open(os.path.join(trap, "kswitch_trap.py"), "w") as f:
+        f.write("open({!r}, 'w').close()\n".format(marker))
+    sys.path.insert(0, trap)
+    home = os.path.join(root, "security-home")
+    os.environ["KERAS_HOME"] = home
+    try:
+        for name in ("kswitch_trap", "os", "subprocess", "jax; rm -rf ~", "../jax"):
+            out = api.r_call("use_backend", name, persist=True)
+            checks["use_backend({!r}) refused".format(name)] = (
+                out["error"] is not None
+                and out["error"]["classes"][0] == "kswitch_error_backend_unknown")
+        os.environ["KERAS_BACKEND"] = "kswitch_trap"
+        out = api.r_call("keras_module")
+        checks["KERAS_BACKEND=kswitch_trap refused"] = out["error"] is not None
+        os.environ.pop("KERAS_BACKEND")
+        config.update_config({"backend": "kswitch_trap"}, os.path.join(home, "keras.json"))
+        out = api.r_call("keras_module")
+        checks['keras.json "backend": "kswitch_trap" refused'] = out["error"] is not None
+        checks["no module imported from a name"] = (not os.path.exists(marker)
+                                                    and "kswitch_trap" not in sys.modules)
+        path = os.path.join(home, "keras.json")
+        os.chmod(path, 0o600)
+        config.update_config({"backend": "jax"}, path)
+        checks["file mode 0600 kept on write"] = stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    finally:
+        sys.path.remove(trap)
+        os.environ.pop("KERAS_BACKEND", None)
+    # No shell: neither the R layer nor the Python core can start one.
+    shell_calls = []
+    for folder, patterns in (("R", ("system(", "system2(", "shell(", "pipe(")),
+                             (os.path.join("inst", "python", "kswitch"),
+                              ("shell=True", "os.system", "os.popen", "pty.spawn"))):
+        for name in os.listdir(os.path.join(common.REPO, folder)):
+            with open(os.path.join(common.REPO, folder, name)) as f:
+                code = f.read()
+            shell_calls += ["{}: {}".format(name, p) for p in patterns if p in code]
+    checks["no shell call in R/ or inst/python ({})".format(
+        ", ".join(shell_calls) or "none found")] = not shell_calls
+    return [{"check": c, "ok": ok} for c, ok in checks.items()]
+
+
 def main():
     started = time.time()
     saved = {k: os.environ.get(k) for k in ("KERAS_HOME", "HOME", "KERAS_BACKEND")}
@@ -252,6 +300,7 @@ def main():
         with temp_root("hostile") as root:
             cases = [run_case(root, i, c) for i, c in enumerate(CASES)]
             os.chdir(cwd)
+            security = security_checks(root)
     finally:
         os.chdir(cwd)
         for k, v in saved.items():
@@ -259,9 +308,9 @@ def main():
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    failed = [c for c in cases if c["failures"]]
+    failed = [c for c in cases if c["failures"]] + [c for c in security if not c["ok"]]
     result = {"cases": cases, "hostile_cases": len(cases), "operations": 3 * len(cases),
-              "failed": len(failed), "ok": not failed}
+              "security": security, "failed": len(failed), "ok": not failed}
     return report("hostile", result, started)
 
 

@@ -181,6 +181,11 @@ def render(results, seconds):
                 case["case"], case["read"], case["write"], case["repair"],
                 yes(not case["failures"]) if not case["failures"]
                 else "**NO**: " + "; ".join(case["failures"])))
+        lines += ["", "### Security", "",
+                  "Backend names are an allowlist: a module named `kswitch_trap` on `sys.path` "
+                  "that leaves a marker when imported is offered as a backend name in every "
+                  "way a name reaches kswitch.", ""]
+        lines += ["- {}: {}".format(c["check"], yes(c["ok"])) for c in h["security"]]
         lines += ["", RULES, ""]
     if "crashed" not in b:
         lines += [
