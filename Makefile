@@ -42,14 +42,15 @@ test-python:
 	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python
 	cd tests/python && "$(ENV_PYTHON)" -m pytest -q -p no:cacheprovider .
 
-# R CMD check with the examples' Keras config kept in check/ (the tests isolate their own),
+# R CMD build (vignettes too) and check with the examples' Keras config kept in check/ (the
+# tests isolate their own),
 # then a look at /tmp and ~ for anything the check left behind.
 test-r:
 	rm -rf check && mkdir -p check
 	ls -A /tmp ~ > check/before.txt
-	cd check && R CMD build --no-build-vignettes .. >/dev/null && \
-	  KERAS_HOME=$(CURDIR)/check/keras-home _R_CHECK_SYSTEM_CLOCK_=FALSE \
-	  _R_CHECK_FORCE_SUGGESTS_=FALSE R CMD check --no-manual kswitch_$(VERSION).tar.gz
+	cd check && export KERAS_HOME=$(CURDIR)/check/keras-home && R CMD build .. >/dev/null && \
+	  _R_CHECK_SYSTEM_CLOCK_=FALSE _R_CHECK_FORCE_SUGGESTS_=FALSE \
+	  R CMD check --no-manual kswitch_$(VERSION).tar.gz
 	@! grep -q "WARNING\|ERROR" check/kswitch.Rcheck/00check.log || \
 	  { echo "R CMD check reported warnings or errors"; exit 1; }
 	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \

@@ -1,41 +1,77 @@
-#' Point Keras and kswitch at a temporary config directory
+#' Skip a test when a backend is not installed
 #'
-#' Sets `KERAS_HOME` for the calling scope, so `keras.json` is read and written in
-#' `path` instead of the user's `~/.keras`, and restores it (and removes nothing else)
-#' on exit. Works before and after Python has started: once Python runs, R's
-#' `Sys.setenv()` is not seen by Python, so kswitch sets it through Python. Keras reads
-#' the file when it is first imported; afterwards, kswitch's functions follow the new
-#' directory at once.
+#' A testthat skip, with the reason (which Python, what is missing), when Keras or the
+#' library of `backend` cannot be found in the Python kswitch uses. It imports neither. A
+#' name that is not a backend is an error, not a skip: it is a mistake in the test.
 #'
-#' @param path The directory to use (created when a file is first written there). A
-#'   relative path is made absolute against the working directory now, so a later
-#'   `setwd()` does not move it (kswitch refuses a relative `KERAS_HOME`).
-#' @param .local_envir The environment whose exit restores the previous value.
-#' @returns `path`, invisibly.
+#' testthat is only suggested by kswitch: these helpers are for your package's tests and
+#' work without kswitch attaching testthat.
+#'
+#' @param backend Name of the backend (see [backends()]).
+#' @returns `TRUE`, invisibly, when the backend is installed; otherwise it skips.
 #' @family testing helpers
 #' @export
 #' @examples
-#' f <- function() {
-#'   local_keras_home()
-#'   keras_config_path()
+#' if (requireNamespace("testthat", quietly = TRUE)) {
+#'   testthat::test_that("jax adds", {
+#'     skip_if_no_backend("jax")
+#'     local_backend("jax")
+#'     ops <- keras_module()$ops
+#'     testthat::expect_equal(as.numeric(ops$convert_to_numpy(ops$add(1, 2))), 3)
+#'   })
 #' }
-#' f()
-local_keras_home <- function(path = tempfile("keras-home-"), .local_envir = parent.frame()) {
-  check_string(path)
-  check_environment(.local_envir)
-  path <- path.expand(path)
-  if (!startsWith(path, "/")) path <- file.path(getwd(), path)
-  old <- set_keras_home(path)
-  withr::defer(set_keras_home(old), envir = .local_envir)
-  invisible(path)
+skip_if_no_backend <- function(backend) {
+  rlang::check_installed("testthat", "to skip tests")
+  check_string(backend)
+  reason <- core_call("backend_missing", backend)
+  if (!is.null(reason)) testthat::skip(reason)
+  invisible(TRUE)
 }
 
-# Sets KERAS_HOME (NA unsets it) where Python sees it; returns the old value.
-set_keras_home <- function(path) {
-  if (python_started()) {
-    return(core_call("set_keras_home", if (is.na(path)) NULL else path) %||% NA_character_)
+#' Run the same test on each backend
+#'
+#' Defines one testthat test per backend, named `"<desc> [<backend>]"`, so every failure
+#' says which backend it happened on. Each runs `code` on its backend as with
+#' [local_backend()] (the previous backend and settings come back after it, and
+#' `keras.json` is not written), and is skipped with the reason when that backend is not
+#' installed ([skip_if_no_backend()]). Call it where you would call `test_that()`.
+#'
+#' @param backends Names of the backends; `NULL` (the default) means every backend Keras
+#'   can train models on (see the `trainable` column of [backends()]).
+#' @param desc What the test checks, as for `test_that()`.
+#' @param code The test's code: expectations, as in `test_that()`.
+#' @returns `NULL`, invisibly.
+#' @family testing helpers
+#' @export
+#' @examples
+#' if (requireNamespace("testthat", quietly = TRUE)) {
+#'   for_each_backend(c("jax", "torch"), "ones() has the asked shape", {
+#'     testthat::expect_equal(k_shape(keras_module()$ops$ones(c(2L, 3L))), c(2L, 3L))
+#'   })
+#' }
+for_each_backend <- function(backends = NULL, desc, code) {
+  rlang::check_installed("testthat", "to run tests on each backend")
+  backends <- backends %||% trainable_backends()
+  check_strings(backends)
+  check_string(desc)
+  # Unknown names fail here, before any test runs: a typo must not pass as a skip.
+  missing <- lapply(backends, function(name) {
+    core_call("backend_missing", name, argument = "backends")
+  })
+  code <- substitute(code)
+  env <- parent.frame()
+  for (i in seq_along(backends)) {
+    test <- bquote(testthat::test_that(.(sprintf("%s [%s]", desc, backends[[i]])), {
+      if (.(!is.null(missing[[i]]))) testthat::skip(.(missing[[i]] %||% ""))
+      kswitch::local_backend(.(backends[[i]]))
+      .(code)
+    }))
+    eval(test, env)
   }
-  old <- Sys.getenv("KERAS_HOME", unset = NA)
-  if (is.na(path)) Sys.unsetenv("KERAS_HOME") else Sys.setenv(KERAS_HOME = path)
-  old
+  invisible()
+}
+
+trainable_backends <- function() {
+  table <- core_call("backends_table")
+  unlist(table$backend)[unlist(table$trainable)]
 }

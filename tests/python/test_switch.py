@@ -117,3 +117,55 @@ def test_unknown_backend_in_the_file_is_a_config_error_and_use_backend_still_wor
         api.use_backend("jax", persist=False)
         print(api.keras_module().config.backend())
     """, tmp_path) == "jax"
+
+def test_scope_restores_an_imported_session(tmp_path):
+    assert run("""
+        import os, sys
+        from kswitch import api
+        api.use_backend("tensorflow", persist=False)
+        api.set_epsilon(1e-3)
+        keras = api.keras_module()
+        state = api.begin_scope("jax", epsilon=0.5, floatx="float64")
+        inside = (api.backend(), api.get_setting("epsilon"), api.get_setting("floatx"))
+        assert inside == ("jax", 0.5, "float64"), inside
+        api.end_scope(state)
+        assert sys.modules["keras"] is keras and os.environ["KERAS_BACKEND"] == "tensorflow"
+        print(api.backend(), api.get_setting("epsilon"), api.get_setting("floatx"))
+    """, tmp_path) == "tensorflow 0.001 float32"
+
+
+def test_scope_checks_everything_before_changing_anything(tmp_path):
+    assert run("""
+        import os, sys
+        from kswitch import api
+        before = (api.backend(), os.environ.get("KERAS_BACKEND"), "keras" in sys.modules)
+        out = api.r_call("begin_scope", "jax", epsilon=-1)
+        assert out["error"]["argument"] == "epsilon", out
+        assert (api.backend(), os.environ.get("KERAS_BACKEND"), "keras" in sys.modules) == before
+        print("unchanged")
+    """, tmp_path) == "unchanged"
+
+
+def test_scope_that_first_imported_keras_parks_it_with_the_file_settings(tmp_path):
+    home = tmp_path / "kh"
+    home.mkdir()
+    (home / "keras.json").write_text('{"backend": "jax", "epsilon": 0.01}')
+    assert run("""
+        import os, sys
+        from kswitch import api, switch
+        state = api.begin_scope("jax", epsilon=0.5)
+        jax_keras = api.keras_module()
+        api.end_scope(state)
+        assert "keras" not in sys.modules and os.environ["KERAS_BACKEND"] == ""
+        assert api.keras_module() is jax_keras  # the parked tree, not a second import
+        print(api.get_setting("epsilon"))
+    """, tmp_path) == "0.01"
+
+
+def test_backend_missing_says_why(tmp_path):
+    assert run("""
+        from kswitch import api, backends
+        assert api.backend_missing("jax") is None
+        absent = backends.Backend("x", ("kswitch_no_such_module",), (), False, ())
+        print(backends.missing_modules(absent))
+    """, tmp_path) == "['kswitch_no_such_module']"

@@ -10,8 +10,10 @@ bad <- list(
   # Unknown, legacy, mis-cased, padded, and names of modules that must never be imported.
   backend_name = list("theano", "cntk", "foo", "Jax", "TENSORFLOW", " jax", "jax ", "os",
                       "subprocess", "jax; rm -rf ~", "../jax", "keras"),
-  environment = list("a", 1, NA, NULL, list())
+  environment = list("a", 1, NA, NULL, list()),
+  any = list()  # every value is valid (code to run)
 )
+optional <- function(values) Filter(Negate(is.null), values)  # NULL is the default
 
 # `fn` called with `.valid`, except the argument under test, which gets each bad value.
 args_row <- function(fn, ..., .valid = list()) list(fn = fn, bad = list(...), valid = .valid)
@@ -42,7 +44,24 @@ argument_table <- list(
            envname = bad$string, python = bad$string[-5],  # NULL: the default
            extra_packages = bad$string[-c(5, 6, 7)]),       # NULL, empty, several: valid
   args_row("local_keras_home", path = bad$string, .local_envir = bad$environment,
-           .valid = list(path = "/nonexistent/kswitch-never-used"))
+           .valid = list(path = "/nonexistent/kswitch-never-used")),
+  args_row("with_keras_home", path = bad$string, code = bad$any, .valid = list(code = NULL)),
+  args_row("local_backend", backend = c(bad$string, bad$backend_name),
+           .local_envir = bad$environment, .valid = list(backend = "tensorflow")),
+  args_row("with_backend", backend = c(bad$string, bad$backend_name), code = bad$any,
+           .valid = list(code = NULL)),
+  args_row("local_keras_config", epsilon = optional(bad$number),
+           floatx = c(optional(bad$string), list("float8")),
+           image_data_format = c(optional(bad$string), list("channels_middle")),
+           .local_envir = bad$environment),
+  args_row("with_keras_config", new = list(NULL, list(), "epsilon", list(1e-3),
+                                           list(eps = 1e-3), c(epsilon = 1e-3)),
+           code = bad$any, .valid = list(code = NULL)),
+  args_row("skip_if_no_backend", backend = c(bad$string, bad$backend_name)),
+  args_row("for_each_backend",
+           backends = c(optional(bad$string), list(c("jax", NA), c("jax", "theano"))),
+           desc = bad$string, code = bad$any,
+           .valid = list(code = NULL, desc = "d", backends = "jax"))
 )
 
 # Every case of the table: a function, the argument under test and the full argument list.

@@ -48,3 +48,27 @@ test_that("k_shape() gives integer dims, NA where unknown", {
   expect_identical(k_shape(keras$ops$ones(list(4L, 1L))), c(4L, 1L))
   expect_identical(k_shape(keras$Input(shape = list(20L))), c(NA, 20L))
 })
+
+test_that("k_set_floatx() reaches layers built after it, also after a switch", {
+  local_test_home()
+  quietly(use_backend("jax", persist = FALSE))
+  keras <- keras_module()
+  keras$layers$Dense(1L)  # Keras 3 derives its dtype policy from floatx here and caches it
+  old <- k_set_floatx("float64")
+  on.exit(k_set_floatx(old), add = TRUE)
+  expect_equal(keras$layers$Dense(1L)$dtype, "float64")
+  quietly(use_backend("torch", persist = FALSE))
+  expect_equal(keras_module()$layers$Dense(1L)$dtype, "float64")
+  k_set_floatx(old)
+  expect_equal(keras_module()$layers$Dense(1L)$dtype, "float32")
+})
+
+test_that("a dtype policy the user chose is left alone by k_set_floatx()", {
+  local_test_home()
+  keras <- keras_module()
+  keras$config$set_dtype_policy("mixed_float16")
+  on.exit(keras$config$set_dtype_policy(keras$config$floatx()), add = TRUE)
+  old <- k_set_floatx("float64")
+  on.exit(k_set_floatx(old), add = TRUE, after = FALSE)
+  expect_equal(keras$config$dtype_policy()$name, "mixed_float16")
+})

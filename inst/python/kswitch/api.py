@@ -14,7 +14,8 @@ from .errors import KswitchError
 
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
-           "clear_session", "shape", "keras_module", "set_keras_home", "repair_config"]
+           "clear_session", "shape", "keras_module", "set_keras_home", "begin_scope",
+           "end_scope", "backend_missing", "repair_config"]
 
 
 def _with_persisted(updates: Dict[str, Any], change: Callable[[], Any],
@@ -51,6 +52,52 @@ def use_backend(backend: str, persist: bool = True) -> Dict[str, Any]:
     result.update(backend=spec.name, persisted_to=config.config_path() if persist else None,
                   override=override if override and override != spec.name else None)
     return result
+
+
+def begin_scope(backend: Optional[str] = None, epsilon: Any = None, floatx: Any = None,
+                image_data_format: Any = None) -> Dict[str, Any]:
+    """Switch the session (never keras.json) for a scope; returns what ``end_scope`` restores.
+
+    Every argument is checked before anything changes; if applying them fails, the session is
+    put back at once.
+    """
+    spec = backends.get_backend(backend) if backend is not None else None
+    if spec is not None:
+        backends.require_installed(spec)
+    settings = {}
+    if epsilon is not None:
+        settings["epsilon"] = config.check_epsilon(epsilon, "epsilon")
+    if floatx is not None:
+        settings["floatx"] = config.check_floatx(floatx, "floatx")
+    if image_data_format is not None:
+        settings["image_data_format"] = config.check_image_data_format(
+            image_data_format, "image_data_format")
+    state = switch.snapshot()
+    try:
+        if spec is not None:
+            switch.switch(spec.name)
+        for setting, value in settings.items():
+            switch.set_setting(setting, value)
+    except BaseException:
+        switch.restore(state)
+        raise
+    return state
+
+
+def end_scope(state: Dict[str, Any]) -> None:
+    switch.restore(state)
+
+
+def backend_missing(backend: str, argument: str = "backend") -> Optional[str]:
+    """Why ``backend`` cannot be used in this Python, or None when it can (for test skips)."""
+    spec = backends.get_backend(backend, argument)
+    if backends.keras_version() is None:
+        return "Keras is not installed in this Python ({})".format(sys.executable)
+    missing = backends.missing_modules(spec)
+    if missing:
+        return "the {} backend is not installed in this Python ({}): {} missing".format(
+            spec.name, sys.executable, ", ".join(missing))
+    return None
 
 
 def backend() -> str:

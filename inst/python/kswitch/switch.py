@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any, Dict, List, Optional
 
 from . import backends, config
-from .errors import ConfigError, KerasUnavailableError, SwitchFailedError, show
+from .errors import ConfigError, KerasUnavailableError, KswitchError, SwitchFailedError, show
 
 ENV = "KERAS_BACKEND"
 SETTINGS = ("epsilon", "floatx", "image_data_format")
@@ -87,7 +87,17 @@ def read_settings(keras: ModuleType) -> Dict[str, Any]:
 
 def apply_settings(keras: ModuleType, settings: Dict[str, Any]) -> None:
     for s in SETTINGS:
-        getattr(keras.config, "set_" + s)(settings[s])
+        _set(keras, s, settings[s])
+
+
+def _set(keras: ModuleType, setting: str, value: Any) -> None:
+    # Keras 3 layers take their dtype from the global dtype policy, derived from floatx once
+    # and then cached: a floatx set later would not reach new layers. Keep a derived policy
+    # in step; a policy the user chose (e.g. "mixed_float16") is left alone.
+    derived = setting == "floatx" and keras.config.dtype_policy().name == keras.config.floatx()
+    getattr(keras.config, "set_" + setting)(value)
+    if derived:
+        keras.config.set_dtype_policy(value)
 
 
 def keras_module() -> ModuleType:
@@ -95,6 +105,9 @@ def keras_module() -> ModuleType:
     if keras_imported():
         return sys.modules["keras"]
     name = active_backend()
+    if name in _parked:  # parked when a scope that first imported Keras ended
+        sys.modules.update(_parked.pop(name))
+        return sys.modules["keras"]
     check_importable(name)
     try:
         return _import_keras(name)
@@ -134,6 +147,8 @@ def switch(name: str) -> Dict[str, Any]:
     if not keras_imported():
         previous = active_backend()
         set_backend_env(name)
+        if name in _parked:  # so a plain `import keras` (a Python chunk) gets this tree too
+            sys.modules.update(_parked.pop(name))
         return {"previous": previous, "reloaded": False, "first_import": False}
     keras = sys.modules["keras"]
     previous = keras.config.backend()
@@ -191,6 +206,44 @@ def failing_package(e: BaseException, fallback: str) -> str:
     return fallback
 
 
+def snapshot() -> Dict[str, Any]:
+    """What a scope (with_backend(), a knitr chunk) must put back when it ends."""
+    imported = keras_imported()
+    return {"imported": imported, "backend": active_backend(), "env": os.environ.get(ENV),
+            "set_by_kswitch": _set_by_kswitch,
+            "settings": read_settings(sys.modules["keras"]) if imported else None}
+
+
+def restore(state: Dict[str, Any]) -> None:
+    """Put back a ``snapshot()``: the backend, its settings and KERAS_BACKEND."""
+    global _set_by_kswitch
+    if state["imported"]:
+        if active_backend() != state["backend"]:
+            switch(state["backend"])  # its tree is parked: instant, cannot fail to import
+        apply_settings(keras_module(), state["settings"])
+    elif keras_imported():
+        # Keras was first imported inside the scope. Park its tree, so the next import on that
+        # backend is instant, holding the settings a fresh import would read from the file.
+        keras = sys.modules["keras"]
+        name = keras.config.backend()
+        try:
+            apply_settings(keras, file_settings())
+            _parked[name] = _take_tree()
+        except KswitchError:  # the file went bad meanwhile: drop the tree, import afresh later
+            _take_tree()
+    if state["env"] is None:
+        os.environ.pop(ENV, None)
+    else:
+        os.environ[ENV] = state["env"]
+    _set_by_kswitch = state["set_by_kswitch"]
+
+
+def file_settings() -> Dict[str, Any]:
+    """The settings Keras takes from keras.json (or its defaults) when imported."""
+    found = config.read_config() or {}
+    return {s: found.get(s, config.DEFAULTS[s]) for s in SETTINGS}
+
+
 def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
     library = backends.REGISTRY[name].modules[0] if name in backends.REGISTRY else "keras"
     package = failing_package(e, library)
@@ -219,5 +272,5 @@ def set_setting(setting: str, value: Any) -> Any:
     """Set a session setting; returns the old value."""
     keras = keras_module()
     old = getattr(keras.config, setting)()
-    getattr(keras.config, "set_" + setting)(value)
+    _set(keras, setting, value)
     return old
