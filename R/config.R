@@ -13,11 +13,12 @@
 #' Keras silently uses its defaults when `keras.json` is corrupt; kswitch never does.
 #' Each case below is an error of class `kswitch_error_config` that names the file and
 #' the fix, and leaves the file as it is (see `RELIABILITY.md` for the tests):
-#' * corrupt JSON (with line and column), not UTF-8, nested too deeply, an empty file,
-#'   a JSON array or other non-object, or a file over 1 MiB;
+#' * corrupt JSON (with line and column), `NaN` or `Infinity` (not JSON, though Python
+#'   reads them), not UTF-8, nested too deeply, an empty file, a JSON array or other
+#'   non-object, or a file over 1 MiB;
 #' * a value Keras rejects: `floatx` other than float16/32/64, `image_data_format` other
 #'   than channels_last/first, `epsilon` that is not a positive finite JSON float (Keras
-#'   rejects `1`; kswitch also rejects `NaN`, `Infinity` and negatives), a `backend`
+#'   rejects `1`; kswitch also rejects infinite and negative values), a `backend`
 #'   that is not a non-empty string;
 #' * a `backend` Keras 3 does not have (`"theano"`, `"foo"`): reading the file works,
 #'   but importing Keras from it is an error suggesting `use_backend("tensorflow")`;

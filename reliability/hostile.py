@@ -84,6 +84,8 @@ CASES = [
      (ERROR, ERROR, REPAIRED)),
     ("epsilon as an integer", text('{"epsilon": 1}'), None, (ERROR, ERROR, REPAIRED)),
     ("epsilon NaN", text('{"epsilon": NaN, "backend": "jax"}'), None, (ERROR, ERROR, REPAIRED)),
+    ("NaN in an unknown key", text('{"mine": [NaN], "backend": "jax"}'), None,
+     (ERROR, ERROR, REPAIRED)),
     ("floatx Keras rejects", text('{"floatx": "bfloat16"}'), None, (ERROR, ERROR, REPAIRED)),
     ("backend not a string", text('{"backend": 3}'), None, (ERROR, ERROR, REPAIRED)),
     ("not UTF-8", text(b'{"backend": "\xff"}'), None, (ERROR, ERROR, REPAIRED)),

@@ -210,13 +210,14 @@ def render(results, seconds):
 
 RULES = """### The rules (one each, in `inst/python/kswitch/config.py`)
 
-- **Strict read.** Corrupt JSON, not UTF-8, nested too deeply, empty, not a JSON object, over
-  1 MiB, or a value Keras rejects (plus `epsilon` NaN, infinite or not positive) is an error
-  naming the file, the position where known, and the fix. Never a silent reset to defaults.
+- **Strict read.** Corrupt JSON, `NaN`/`Infinity` anywhere (not JSON, though Python reads
+  them), not UTF-8, nested too deeply, empty, not a JSON object, over 1 MiB, or a value Keras
+  rejects (plus `epsilon` infinite or not positive) is an error naming the file, the position
+  where known, and the fix. Never a silent reset to defaults. kswitch writes strict JSON.
 - **Repair only on request.** `repair_keras_config()` copies the file to
   `keras.json.bak-<date>-<time>` next to it, then keeps every valid setting and unknown key
-  (an integer or string `epsilon` becomes a float; invalid values are dropped; a file that is
-  not a JSON object becomes Keras's defaults; unknown keys are dropped only if keeping them
+  (an integer or string `epsilon` becomes a float; invalid values and unknown keys holding
+  `NaN` are dropped; a file that is not a JSON object becomes Keras's defaults; unknown keys are dropped only if keeping them
   would leave the file over 1 MiB).
 - **Unknown backend names** (`"theano"`, `"foo"`) are readable, but importing Keras 3 from them
   is a classed error naming the file and `use_backend("tensorflow")`; `use_backend()` works
@@ -241,7 +242,8 @@ DEFECTS = """## Defects these suites found (all fixed, each with a test that fai
   root, or whenever the directory is writable). Now refused.
 - A FIFO named keras.json hung kswitch (and would hang Keras) forever. Now an error.
 - A deeply nested JSON file raised a raw `RecursionError` instead of a config error.
-- `epsilon` NaN, Infinity or negative in the file was accepted (Keras accepts them too).
+- `epsilon` NaN, Infinity or negative in the file was accepted (Keras accepts them too), and
+  `NaN`/`Infinity` anywhere in the file was read and written back as non-standard JSON.
 - An empty or relative `KERAS_HOME` made kswitch read and write `keras.json` in whatever the
   working directory was; a dangling symlinked keras.json would have been created at its target.
 - An interrupt (Ctrl-C) during Keras's first import left half-imported `keras*` modules.

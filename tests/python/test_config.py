@@ -169,11 +169,16 @@ def test_tilde_in_keras_home_is_expanded_and_written_there(monkeypatch, tmp_path
     assert not (tmp_path / "~").exists()
 
 
-@pytest.mark.parametrize("text", ['{"epsilon": NaN}', '{"epsilon": Infinity}',
-                                  '{"epsilon": -1e-07}', '{"epsilon": 0.0}'])
-def test_epsilon_in_the_file_must_be_positive_and_finite(keras_home, text):
+@pytest.mark.parametrize("text, words", [
+    ('{"epsilon": 1e999}', "positive, finite"),  # Python reads it as inf
+    ('{"epsilon": -1e-07}', "positive, finite"),
+    ('{"epsilon": 0.0}', "positive, finite"),
+    ('{"epsilon": NaN}', "NaN is not a JSON value"),
+    ('{"epsilon": -Infinity}', "-Infinity is not a JSON value"),
+])
+def test_epsilon_in_the_file_must_be_positive_and_finite(keras_home, text, words):
     write(keras_home, text)
-    with pytest.raises(ConfigError, match="positive, finite"):
+    with pytest.raises(ConfigError, match=words):
         config.read_config()
 
 
@@ -297,3 +302,14 @@ def test_repair_refuses_a_read_only_file(keras_home):
     with pytest.raises(ConfigError, match="read-only"):
         config.repair_config()
     assert path.read_text() == "{broken" and backups(keras_home) == []
+
+
+def test_nan_anywhere_is_not_json_and_repair_drops_it(keras_home):
+    path = write(keras_home, '{"backend": "jax", "mine": [NaN], "other": 1}')
+    with pytest.raises(ConfigError, match="NaN is not a JSON value"):
+        config.read_config()
+    with pytest.raises(ConfigError):
+        config.update_config({"backend": "torch"})
+    result = config.repair_config()
+    assert result["dropped"] == ["mine"]
+    assert json.loads(path.read_text()) == {"backend": "jax", "other": 1}

@@ -177,6 +177,12 @@ def _read_bytes(path: str, limit: int) -> Optional[bytes]:
                           problem=e.strerror or str(e), fix=_os_fix(e, path), path=path) from e
 
 
+def _not_json(constant: str) -> None:
+    # Python's json reads NaN and Infinity, which JSON has not, and which kswitch could then
+    # not write back (it writes strict JSON).
+    raise ValueError("{} is not a JSON value.".format(constant))
+
+
 def _parse(raw: bytes, path: str) -> Dict[str, Any]:
     """The JSON object in ``raw``; a ConfigError says why there is none."""
     if len(raw) > MAX_BYTES:
@@ -192,12 +198,12 @@ def _parse(raw: bytes, path: str) -> Dict[str, Any]:
         raise ConfigError("{} is empty; Keras would silently use its defaults.".format(path),
                           fix=REPAIR_FIX, path=path)
     try:
-        config = json.loads(text)
+        config = json.loads(text, parse_constant=_not_json)
     except ValueError as e:
-        where = "line {}, column {}".format(e.lineno, e.colno) if hasattr(e, "lineno") else ""
+        problem = "{} at line {}, column {}.".format(e.msg, e.lineno, e.colno) \
+            if isinstance(e, json.JSONDecodeError) else str(e)
         raise ConfigError("{} is not valid JSON; Keras would silently use its defaults.".format(
-            path), problem="{} at {}.".format(getattr(e, "msg", str(e)), where), fix=REPAIR_FIX,
-            path=path) from e
+            path), problem=problem, fix=REPAIR_FIX, path=path) from e
     except RecursionError as e:  # deeply nested arrays: not a config, and not a crash
         raise ConfigError("{} is nested too deeply to be a Keras config file.".format(path),
                           fix=REPAIR_FIX, path=path) from e
@@ -374,7 +380,8 @@ def _salvage(raw: Optional[bytes]) -> Dict[str, Any]:
                 value, converted = float(value), converted + [key]  # 1 or "1e-7"
         try:
             check_file_values({key: value}, "")
-        except ConfigError:
+            json.dumps(value, allow_nan=False)  # NaN or Infinity inside an unknown key
+        except (ConfigError, ValueError):
             dropped.append(key)
             continue
         kept[key] = value
