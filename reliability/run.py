@@ -217,8 +217,8 @@ RULES = """### The rules (one each, in `inst/python/kswitch/config.py`)
 - **Repair only on request.** `repair_keras_config()` copies the file to
   `keras.json.bak-<date>-<time>` next to it, then keeps every valid setting and unknown key
   (an integer or string `epsilon` becomes a float; invalid values and unknown keys holding
-  `NaN` are dropped; a file that is not a JSON object becomes Keras's defaults; unknown keys are dropped only if keeping them
-  would leave the file over 1 MiB).
+  `NaN` are dropped; a file that is not a JSON object becomes Keras's defaults; unknown keys
+  are also dropped if keeping them would leave the file over 1 MiB).
 - **Unknown backend names** (`"theano"`, `"foo"`) are readable, but importing Keras 3 from them
   is a classed error naming the file and `use_backend("tensorflow")`; `use_backend()` works
   because it sets `KERAS_BACKEND` before Keras is imported. Names are an allowlist: no name is
