@@ -169,3 +169,17 @@ def test_backend_missing_says_why(tmp_path):
         absent = backends.Backend("x", ("kswitch_no_such_module",), (), False, ())
         print(backends.missing_modules(absent))
     """, tmp_path) == "['kswitch_no_such_module']"
+
+
+def test_first_import_writes_a_missing_keras_json_atomically_itself(tmp_path):
+    # Keras would write it in place, unlocked, without a trailing newline; kswitch's atomic
+    # write (same content, with the newline) leaves it nothing to write.
+    assert run("""
+        from kswitch import api, config
+        api.use_backend("jax", persist=False)
+        api.keras_module()
+        path = config.config_path()
+        text = open(path).read()
+        assert config.read_config(path) == config.DEFAULTS, text
+        print(repr(text[-2:]))
+    """, tmp_path) == repr("}\n")

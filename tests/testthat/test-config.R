@@ -100,9 +100,12 @@ test_that("floatx bfloat16 is a session value only: Keras rejects it in the file
 })
 
 test_that("keras_config() says where the backend comes from", {
-  home <- local_test_home()
+  # Loading a backend's Keras for the first time writes keras.json if missing (as Keras
+  # does): load jax before this test's fresh home, so the test does not depend on order.
   quietly(use_backend("jax", persist = FALSE))
   on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
+  backend_in_session()
+  home <- local_test_home()
   config <- keras_config()
   expect_s3_class(config, "kswitch_config")
   expect_equal(config$backend, "jax")

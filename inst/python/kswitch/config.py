@@ -365,6 +365,21 @@ def update_config(updates: Dict[str, Any], path: Optional[str] = None) -> Option
     return old
 
 
+def write_defaults_if_missing() -> None:
+    """Before Keras is imported: write the defaults it would write to a missing keras.json.
+
+    Keras writes them itself at import, in place and without a lock, so a process reading the
+    file meanwhile can see half of it. The same content written atomically first leaves
+    Keras nothing to write. Like Keras, give up silently when it cannot be written.
+    """
+    try:
+        path = config_path()
+        if not os.path.lexists(path):
+            update_config({}, path)
+    except (ConfigError, OSError):
+        pass
+
+
 def _salvage(raw: Optional[bytes]) -> Dict[str, Any]:
     """What repair_config() keeps of a broken file: every valid setting and unknown key."""
     try:

@@ -76,6 +76,7 @@ def _take_tree() -> Dict[str, ModuleType]:
 
 
 def _import_keras(name: str) -> ModuleType:
+    config.write_defaults_if_missing()
     if name == "torch":
         importlib.import_module("torch")  # Keras's rule: torch before anything else
     return importlib.import_module("keras")
