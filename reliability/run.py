@@ -251,7 +251,10 @@ DEFECTS = """## Defects these suites found (all fixed, each with a test that fai
   name for an `AttributeError`; now the failing top-level package (`"torch"`, `"jax"`).
 - An unknown backend in the file (`"theano"`) failed deep inside Keras's import; now a classed
   error naming the file and the fix.
-- `local_keras_home(.local_envir = "a")` failed with a non-kswitch error."""
+- `local_keras_home(.local_envir = "a")` failed with a non-kswitch error.
+- When a switch first imported Keras into a home without keras.json, Keras wrote its defaults
+  there in place and unlocked (a concurrent reader could see half a file); kswitch now writes
+  the same content atomically first, leaving Keras nothing to write."""
 
 
 def main():
