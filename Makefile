@@ -14,7 +14,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 # TensorFlow's C++ start-up chatter (no GPU, oneDNN notes) hides the output that matters.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup system-deps install python-env legacy-env demo test test-python test-r bench docs clean
+.PHONY: setup system-deps install python-env legacy-env demo test test-python test-r \
+        reliability bench docs clean
 
 setup: system-deps install python-env legacy-env
 
@@ -45,7 +46,7 @@ legacy-env: install
 demo: setup
 	Rscript demo/backends.R man/figures/compare-backends.png
 
-test: setup test-python test-r
+test: setup test-python test-r reliability
 
 test-python:
 	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python
@@ -67,6 +68,12 @@ test-r:
 	@ls -A /tmp ~ > check/after.txt; \
 	  if ! diff check/before.txt check/after.txt; then \
 	    echo "R CMD check left files in /tmp or ~ (lines with >)"; exit 1; fi
+
+# Concurrency, SIGKILL, failing backends, hostile config, bad arguments (a few minutes);
+# rewrites RELIABILITY.md from this run and fails if anything was lost or misbehaved.
+reliability: install
+	"$(ENV_PYTHON)" -m ruff check --quiet reliability
+	"$(ENV_PYTHON)" reliability/run.py
 
 bench: setup
 	Rscript bench/run.R

@@ -69,3 +69,8 @@ check_choice <- function(x, choices, arg = rlang::caller_arg(x), call = rlang::c
   }
   x
 }
+
+check_environment <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (!is.environment(x)) abort_argument(arg, x, "an environment", call)
+  invisible(x)
+}

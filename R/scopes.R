@@ -32,6 +32,7 @@
 #' on_torch()
 local_backend <- function(backend, .local_envir = parent.frame()) {
   check_string(backend)
+  check_environment(.local_envir)
   state <- begin_scope(list(backend = backend), .local_envir)
   invisible(state$backend)
 }
@@ -67,6 +68,7 @@ with_backend <- function(backend, code) {
 #' k_epsilon()
 local_keras_config <- function(epsilon = NULL, floatx = NULL, image_data_format = NULL,
                                .local_envir = parent.frame()) {
+  check_environment(.local_envir)
   if (!is.null(epsilon)) check_number(epsilon)
   if (!is.null(floatx)) check_string(floatx)
   if (!is.null(image_data_format)) check_string(image_data_format)
@@ -105,7 +107,9 @@ begin_scope <- function(args, envir, call = rlang::caller_env()) {
 #' so kswitch sets it through Python. Keras reads the file when it is first imported;
 #' afterwards, kswitch's functions follow the new directory at once.
 #'
-#' @param path The directory to use (created when a file is first written there).
+#' @param path The directory to use (created when a file is first written there). A
+#'   relative path is made absolute against the working directory now, so a later
+#'   `setwd()` does not move it (kswitch refuses a relative `KERAS_HOME`).
 #' @param .local_envir The environment whose exit restores the previous value.
 #' @param code Code to run with `KERAS_HOME` set to `path`.
 #' @returns `local_keras_home()`: `path`, invisibly. `with_keras_home()`: the value of
@@ -122,6 +126,9 @@ begin_scope <- function(args, envir, call = rlang::caller_env()) {
 #' f()
 local_keras_home <- function(path = tempfile("keras-home-"), .local_envir = parent.frame()) {
   check_string(path)
+  check_environment(.local_envir)
+  path <- path.expand(path)
+  if (!startsWith(path, "/")) path <- file.path(getwd(), path)
   old <- set_keras_home(path)
   withr::defer(set_keras_home(old), envir = .local_envir)
   invisible(path)

@@ -54,6 +54,70 @@ def test_failed_switch_is_rolled_back(tmp_path):
     """, tmp_path, extra_path=[str(shadow.parent)]) == "tensorflow"
 
 
+def shadow_torch(tmp_path, files):
+    """A broken torch first on sys.path: ``files`` maps paths inside the package to code."""
+    for name, code in files.items():
+        path = tmp_path / "shadow" / "torch" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(code)
+    return str(tmp_path / "shadow")
+
+
+def test_interrupt_during_first_import_leaves_no_half_imported_keras(tmp_path):
+    shadow = shadow_torch(tmp_path, {"__init__.py": "__version__ = '2.13.0'\n",
+                                     "utils/__init__.py": "raise KeyboardInterrupt\n"})
+    assert run("""
+        import sys
+        from kswitch import api
+        api.use_backend("torch", persist=False)
+        try:
+            api.keras_module()
+        except KeyboardInterrupt:
+            pass
+        print(sorted(m for m in sys.modules if m.startswith("keras")))
+    """, tmp_path, extra_path=[shadow]) == "[]"
+
+
+def test_missing_native_library_names_the_package(tmp_path):
+    import glob
+    import importlib.util
+    import shutil
+    shadow = shadow_torch(tmp_path, {"__init__.py": "from torch._C import *  # noqa\n"})
+    real = os.path.dirname(importlib.util.find_spec("torch").origin)
+    for so in glob.glob(os.path.join(real, "_C.*.so")):
+        shutil.copy(so, os.path.join(shadow, "torch"))
+    out = run("""
+        from kswitch import api
+        api.use_backend("torch", persist=False)
+        print(api.r_call("keras_module")["error"]["bullets"][0][1])
+    """, tmp_path, extra_path=[shadow])
+    assert out.startswith('Importing "torch" failed with ImportError: libtorch_python.so')
+
+
+def test_failing_package_names_the_top_level_package():
+    import types
+
+    from kswitch.switch import failing_package
+    assert failing_package(ImportError("x", name="torch._C"), "keras") == "torch"
+    e = AttributeError("module 'jax' has no attribute 'monitoring'")
+    e.obj = types.ModuleType("jax")
+    assert failing_package(e, "tensorflow") == "jax"
+    assert failing_package(RuntimeError("?"), "tensorflow") == "tensorflow"
+
+
+def test_unknown_backend_in_the_file_is_a_config_error_and_use_backend_still_works(tmp_path):
+    (tmp_path / "kh").mkdir()
+    (tmp_path / "kh" / "keras.json").write_text('{"backend": "foo"}')
+    assert run("""
+        from kswitch import api
+        e = api.r_call("keras_module")["error"]
+        assert e["classes"][0] == "kswitch_error_config", e
+        assert e["path"].endswith("keras.json") and e["path"] in e["message"]
+        assert "Keras 3" in e["message"] and 'use_backend("tensorflow"' in str(e["bullets"])
+        api.use_backend("jax", persist=False)
+        print(api.keras_module().config.backend())
+    """, tmp_path) == "jax"
+
 def test_scope_restores_an_imported_session(tmp_path):
     assert run("""
         import os, sys
@@ -105,3 +169,17 @@ def test_backend_missing_says_why(tmp_path):
         absent = backends.Backend("x", ("kswitch_no_such_module",), (), False, ())
         print(backends.missing_modules(absent))
     """, tmp_path) == "['kswitch_no_such_module']"
+
+
+def test_first_import_writes_a_missing_keras_json_atomically_itself(tmp_path):
+    # Keras would write it in place, unlocked, without a trailing newline; kswitch's atomic
+    # write (same content, with the newline) leaves it nothing to write.
+    assert run("""
+        from kswitch import api, config
+        api.use_backend("jax", persist=False)
+        api.keras_module()
+        path = config.config_path()
+        text = open(path).read()
+        assert config.read_config(path) == config.DEFAULTS, text
+        print(repr(text[-2:]))
+    """, tmp_path) == repr("}\n")

@@ -100,9 +100,12 @@ test_that("floatx bfloat16 is a session value only: Keras rejects it in the file
 })
 
 test_that("keras_config() says where the backend comes from", {
-  home <- local_test_home()
+  # Loading a backend's Keras for the first time writes keras.json if missing (as Keras
+  # does): load jax before this test's fresh home, so the test does not depend on order.
   quietly(use_backend("jax", persist = FALSE))
   on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
+  backend_in_session()
+  home <- local_test_home()
   config <- keras_config()
   expect_s3_class(config, "kswitch_config")
   expect_equal(config$backend, "jax")
@@ -112,4 +115,87 @@ test_that("keras_config() says where the backend comes from", {
   expect_true(config$keras_imported)
   expect_named(config$session, c("epsilon", "floatx", "image_data_format"))
   expect_output(print(config), "Backend")
+})
+
+test_that("repair_keras_config() keeps a backup and what can be kept, only when asked", {
+  home <- local_test_home()
+  path <- write_config(home, '{"backend": "jax", "epsilon": 1, "mine": [1],,}')
+  before <- read_bytes(path)
+  expect_match(keras_config()$file_error, "not valid JSON")
+  expect_identical(read_bytes(path), before)  # reading never repairs
+  expect_message(result <- repair_keras_config(), "Backup", class = "kswitch_message_repair")
+  expect_true(result$repaired)
+  expect_equal(dirname(result$backup), home)
+  expect_identical(read_bytes(result$backup), before)
+  expect_equal(read_config_file(home)$backend, "tensorflow")  # corrupt: Keras's defaults
+  expect_null(keras_config()$file_error)
+
+  path <- write_config(home, '{"backend": "jax", "epsilon": 1, "mine": [1]}')
+  result <- quietly(repair_keras_config())
+  expect_equal(unlist(result$converted), "epsilon")
+  expect_equal(read_config_file(home), list(backend = "jax", epsilon = 1, mine = list(1L)))
+  expect_message(result <- repair_keras_config(), "needs no repair")
+  expect_false(result$repaired)
+})
+
+test_that("repair_keras_config() refuses what it cannot repair safely", {
+  home <- local_test_home()
+  dir.create(file.path(home, "keras.json"), recursive = TRUE)
+  err <- expect_error(repair_keras_config(), class = "kswitch_error_config")
+  expect_match(conditionMessage(err), file.path(home, "keras.json"), fixed = TRUE)
+  expect_equal(list.files(home, all.files = TRUE, no.. = TRUE), "keras.json")
+})
+
+test_that("an empty or relative KERAS_HOME is an error naming the fix", {
+  local_test_home()
+  old <- set_keras_home("relative/dir")
+  on.exit(set_keras_home(old), add = TRUE)
+  err <- expect_error(keras_config_path(), class = "kswitch_error_config")
+  expect_match(conditionMessage(err), "relative path")
+  expect_match(conditionMessage(err), "absolute path")
+  expect_equal(err$argument, "KERAS_HOME")
+  expect_error(use_backend("jax"), class = "kswitch_error_config")
+  set_keras_home("")
+  expect_error(keras_config_path(), "set but empty", class = "kswitch_error_config")
+})
+
+test_that("local_keras_home() makes a relative path absolute, so setwd() cannot move it", {
+  dir <- local_test_home()
+  dir.create(dir)
+  withr::local_dir(dir)
+  local_keras_home("rel")
+  expect_equal(keras_config_path(), file.path(dir, "rel", "keras.json"))
+})
+
+test_that("a read-only keras.json is never replaced", {
+  home <- local_test_home()
+  path <- write_config(home, '{"backend": "tensorflow"}')
+  Sys.chmod(path, "0444")
+  before <- read_bytes(path)
+  backend_before <- backend_in_session()
+  err <- expect_error(use_backend("jax"), class = "kswitch_error_config")
+  expect_match(conditionMessage(err), "read-only")
+  expect_match(conditionMessage(err), "persist = FALSE", fixed = TRUE)
+  expect_identical(read_bytes(path), before)
+  expect_equal(backend_in_session(), backend_before)
+  expect_error(k_set_epsilon(1e-3, persist = TRUE), class = "kswitch_error_config")
+  expect_equal(k_epsilon(), 1e-07)
+})
+
+test_that("an unknown backend in keras.json: a classed error on import, use_backend() works", {
+  home <- local_test_home()
+  path <- write_config(home, '{"backend": "foo"}')
+  out <- in_fresh_r(function() {
+    library(kswitch)
+    err <- tryCatch(keras_module(), error = identity)
+    suppressMessages(use_backend("jax", persist = FALSE))
+    list(class = class(err), message = conditionMessage(err), path = err$path,
+         after = keras_module()$config$backend())
+  })
+  expect_equal(out$class[1:2], c("kswitch_error_config", "kswitch_error"))
+  expect_match(out$message, path, fixed = TRUE)
+  expect_match(out$message, 'use_backend("tensorflow"', fixed = TRUE)
+  expect_equal(out$path, path)
+  expect_equal(out$after, "jax")
+  expect_equal(read_config_file(home)$backend, "foo")
 })

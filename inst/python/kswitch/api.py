@@ -19,15 +19,16 @@ __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_pa
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
            "clear_session", "shape", "keras_module", "set_keras_home", "begin_scope",
            "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager",
-           "keras_generation", "backend_versions",
-           "comparison_target", "set_random_seed"]
+           "keras_generation", "backend_versions", "comparison_target", "set_random_seed",
+           "repair_config"]
 
 
 def _with_persisted(updates: Dict[str, Any], change: Callable[[], Any],
                     undo: Callable[[Any], None]) -> Any:
     """Change the session, then keras.json; if the write fails, undo the session change."""
     path = config.config_path()
-    config.read_config(path)  # refuse a file we cannot trust before changing anything
+    config.read_config(path)  # refuse a file we cannot trust or write before changing anything
+    config.check_can_write(path)
     result = change()
     try:
         config.update_config(updates, path)
@@ -189,6 +190,10 @@ def config_info() -> Dict[str, Any]:
         info["session"] = switch.read_settings(sys.modules["keras"])
         info["backend"] = switch.active_backend()
     return info
+
+
+def repair_config() -> Dict[str, Any]:
+    return config.repair_config(config.config_path())
 
 
 def get_setting(setting: str) -> Any:

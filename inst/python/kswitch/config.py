@@ -1,7 +1,14 @@
 """keras.json: where it is, how it is read (strictly), validated, and rewritten (atomically).
 
 Keras reads this file once, at import, and treats corrupt JSON as "all defaults". kswitch never
-does: a file it cannot trust is an error naming the file, the position and the fix.
+does: a file it cannot trust is an error naming the file, the position and the fix, and only
+``repair_config()`` (which the user calls) rewrites it, after keeping a backup.
+
+The rules for hostile files and places, one each (RELIABILITY.md lists them with their tests):
+KERAS_HOME must be unset or absolute; keras.json must be a regular file (or a symlink to one);
+a symlinked keras.json is written through only to a regular file the user owns; a file or
+directory without write permission is never replaced; nothing is written outside the file's
+own directory except through such a symlink.
 """
 
 import contextlib
@@ -11,6 +18,9 @@ import glob
 import json
 import math
 import os
+import shutil
+import stat
+import time
 from typing import Any, Dict, Iterator, Optional
 
 from .errors import ConfigError, InvalidArgumentError, show
@@ -22,6 +32,7 @@ FILE_FLOATX = ("float16", "float32", "float64")          # what Keras accepts in
 SESSION_FLOATX = ("bfloat16",) + FILE_FLOATX              # what keras.config.set_floatx accepts
 IMAGE_DATA_FORMATS = ("channels_last", "channels_first")
 MAX_BYTES = 1 << 20  # a keras.json is a few lines; anything this large is not one
+REPAIR_MAX_BYTES = 1 << 26  # what repair_config() still tries to salvage keys from
 TEMP_PREFIX = ".keras.json."
 TEMP_SUFFIX = ".tmp"
 
@@ -37,8 +48,32 @@ def keras_dir() -> str:
 
 
 def config_path() -> str:
-    """Where Keras reads keras.json (Keras expands ``~`` in the file path, not in KERAS_HOME)."""
-    return os.path.expanduser(os.path.join(keras_dir(), "keras.json"))
+    """Where Keras reads keras.json (Keras expands ``~`` in the file path, not in KERAS_HOME).
+
+    An empty or relative KERAS_HOME is an error: Keras would resolve it against the working
+    directory, which R's setwd() changes, so the file would silently move with it.
+    """
+    home = keras_dir()
+    if "KERAS_HOME" in os.environ:
+        _check_keras_home(home)
+    return os.path.expanduser(os.path.join(home, "keras.json"))
+
+
+def _check_keras_home(home: str) -> None:
+    fix = ("Set KERAS_HOME to an absolute path (e.g. in ~/.Renviron, or for one scope with "
+           "`kswitch::local_keras_home()`), or unset it to use ~/.keras.")
+    if not home:
+        raise ConfigError(
+            "KERAS_HOME is set but empty.",
+            problem="Keras would then read and write keras.json in the working directory "
+                    "({}), which changes with setwd().".format(os.getcwd()),
+            fix=fix, argument="KERAS_HOME", value=home)
+    if not os.path.isabs(os.path.expanduser(home)):
+        raise ConfigError(
+            "KERAS_HOME is a relative path: {}.".format(show(home)),
+            problem="Keras would resolve it against the working directory ({}), which changes "
+                    "with setwd().".format(os.getcwd()),
+            fix=fix, argument="KERAS_HOME", value=home)
 
 
 def _one_of(value: Any, valid: tuple, argument: str, what: str) -> str:
@@ -81,9 +116,13 @@ def check_file_values(config: Dict[str, Any], path: str) -> None:
         for key, check in checks:
             if key in config:
                 check(config[key], key)
-        if "epsilon" in config and not isinstance(config["epsilon"], float):
+        if "epsilon" in config and not (isinstance(config["epsilon"], float)
+                                        and math.isfinite(config["epsilon"])
+                                        and config["epsilon"] > 0):
+            # Keras itself also takes NaN, Infinity and negatives, which break training.
             raise InvalidArgumentError(
-                "`epsilon` must be a JSON float such as 1e-07 (Keras rejects an integer).",
+                "`epsilon` must be a positive, finite JSON float such as 1e-07 (Keras rejects "
+                "an integer).",
                 problem="Received {}.".format(show(config["epsilon"])), argument="epsilon",
                 value=config["epsilon"])
         if "backend" in config and not (isinstance(config["backend"], str)
@@ -95,45 +134,93 @@ def check_file_values(config: Dict[str, Any], path: str) -> None:
         raise ConfigError(
             "{} has a value Keras rejects at import.".format(path),
             problem="{} {}".format(e.message, e.problem),
-            fix="Edit the file, or set the value with kswitch (e.g. `k_set_floatx(\"float32\", "
-                "persist = TRUE)`).",
+            fix="Edit the file, set the value with kswitch (e.g. `k_set_floatx(\"float32\", "
+                "persist = TRUE)`), or run `kswitch::repair_keras_config()`.",
             argument=e.argument, value=e.value, path=path) from e
 
 
-def read_config(path: Optional[str] = None) -> Optional[Dict[str, Any]]:
-    """The file's settings in file order, or None when there is no file. Strict: never guesses."""
-    path = path or config_path()
-    fix = "Fix the file by hand, or delete it to start again from Keras's defaults."
+REPAIR_FIX = ("Fix the file by hand, or run `kswitch::repair_keras_config()`: it keeps a "
+              "backup next to the file and writes a valid one with what can be kept.")
+
+
+def _check_regular_file(path: str) -> bool:
+    """False when there is no file; an error for what is not a regular file (a FIFO would hang
+    every reader, a device would never end)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        raise ConfigError("Cannot read the Keras config file {}.".format(path),
+                          problem=e.strerror or str(e), fix=_os_fix(e, path), path=path) from e
+    if stat.S_ISDIR(st.st_mode):
+        raise ConfigError("Cannot read the Keras config file {}.".format(path),
+                          problem="It is a directory.",
+                          fix=_os_fix(OSError(errno.EISDIR, "Is a directory"), path), path=path)
+    if not stat.S_ISREG(st.st_mode):
+        raise ConfigError("{} is not a regular file.".format(path),
+                          fix="Move it away so Keras can keep its config there.", path=path)
+    return True
+
+
+def _read_bytes(path: str, limit: int) -> Optional[bytes]:
+    """Up to ``limit`` + 1 bytes of the file, or None when there is no file."""
+    if not _check_regular_file(path):
+        return None
     try:
         with open(path, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)
+            return f.read(limit + 1)
     except FileNotFoundError:
         return None
     except OSError as e:
         raise ConfigError("Cannot read the Keras config file {}.".format(path),
                           problem=e.strerror or str(e), fix=_os_fix(e, path), path=path) from e
+
+
+def _not_json(constant: str) -> None:
+    # Python's json reads NaN and Infinity, which JSON has not, and which kswitch could then
+    # not write back (it writes strict JSON).
+    raise ValueError("{} is not a JSON value.".format(constant))
+
+
+def _parse(raw: bytes, path: str) -> Dict[str, Any]:
+    """The JSON object in ``raw``; a ConfigError says why there is none."""
     if len(raw) > MAX_BYTES:
         raise ConfigError("{} is larger than {} bytes; it is not a Keras config file.".format(
-            path, MAX_BYTES), fix=fix, path=path)
+            path, MAX_BYTES), fix=REPAIR_FIX, path=path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         raise ConfigError("{} is not UTF-8 text.".format(path),
-                          problem="Invalid byte at offset {}.".format(e.start), fix=fix,
+                          problem="Invalid byte at offset {}.".format(e.start), fix=REPAIR_FIX,
                           path=path) from e
     if not text.strip():
         raise ConfigError("{} is empty; Keras would silently use its defaults.".format(path),
-                          fix=fix, path=path)
+                          fix=REPAIR_FIX, path=path)
     try:
-        config = json.loads(text)
+        config = json.loads(text, parse_constant=_not_json)
     except ValueError as e:
-        where = "line {}, column {}".format(e.lineno, e.colno) if hasattr(e, "lineno") else ""
+        problem = "{} at line {}, column {}.".format(e.msg, e.lineno, e.colno) \
+            if isinstance(e, json.JSONDecodeError) else str(e)
         raise ConfigError("{} is not valid JSON; Keras would silently use its defaults.".format(
-            path), problem="{} at {}.".format(getattr(e, "msg", str(e)), where), fix=fix,
-            path=path) from e
+            path), problem=problem, fix=REPAIR_FIX, path=path) from e
+    except RecursionError as e:  # deeply nested arrays: not a config, and not a crash
+        raise ConfigError("{} is nested too deeply to be a Keras config file.".format(path),
+                          fix=REPAIR_FIX, path=path) from e
     if not isinstance(config, dict):
         raise ConfigError("{} must hold a JSON object, not a {}.".format(
-            path, type(config).__name__.replace("list", "JSON array")), fix=fix, path=path)
+            path, type(config).__name__.replace("list", "JSON array")), fix=REPAIR_FIX,
+            path=path)
+    return config
+
+
+def read_config(path: Optional[str] = None) -> Optional[Dict[str, Any]]:
+    """The file's settings in file order, or None when there is no file. Strict: never guesses."""
+    path = path or config_path()
+    raw = _read_bytes(path, MAX_BYTES)
+    if raw is None:
+        return None
+    config = _parse(raw, path)
     check_file_values(config, path)
     return config
 
@@ -157,6 +244,68 @@ def _locked(directory: str) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
+def write_target(path: str) -> str:
+    """The file a write to ``path`` replaces.
+
+    A symlinked keras.json (dotfile managers do this) is written through to its target, so the
+    link stays a link, but only when the target is an existing regular file owned by this user:
+    a dangling link, or one to a directory, a device or someone else's file, would turn a
+    settings change into a write somewhere the user did not expect.
+    """
+    if not os.path.islink(path):
+        return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    target = os.path.realpath(path)
+    fix = ("Replace the link with a regular file (e.g. copy the target over it), or point the "
+           "link at a regular file you own.")
+    try:
+        st = os.stat(target)
+    except OSError as e:
+        raise ConfigError("{} is a symlink to {}, which kswitch will not write.".format(
+            path, target), problem="The target cannot be used: {}.".format(e.strerror or e),
+            fix=fix, path=path) from e
+    if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+        raise ConfigError("{} is a symlink to {}, which kswitch will not write.".format(
+            path, target), problem="The target is {}.".format(
+                "not a regular file" if not stat.S_ISREG(st.st_mode)
+                else "owned by another user (uid {})".format(st.st_uid)),
+            fix=fix, path=path)
+    return target
+
+
+def _check_writable(target: str, path: str) -> None:
+    """A file or directory without write permission is read-only by intent: never replaced.
+
+    Checked by mode bits as well as access(), because root may write anything and the atomic
+    rename would otherwise silently replace a file its owner made read-only.
+    """
+    for place in (target, os.path.dirname(target)):
+        try:
+            st = os.stat(place)
+        except FileNotFoundError:
+            continue
+        if not (st.st_mode & 0o222) or not os.access(place, os.W_OK):
+            raise ConfigError(
+                "Cannot write {}: {} is read-only, and kswitch does not replace it.".format(
+                    path, "the file" if place == target else "its directory " + place),
+                fix="Make it writable (e.g. `chmod u+w {}`) to save settings, or use "
+                    "`persist = FALSE` to change this session only.".format(place),
+                path=path)
+
+
+def check_can_write(path: str) -> None:
+    """Refuse now what update_config() would refuse (symlink and read-only rules), so that a
+    persisting call fails before it changes the session."""
+    _check_writable(write_target(path), path)
+
+
+def _fsync_directory(directory: str) -> None:
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)  # make a rename or a new file itself durable
+    finally:
+        os.close(dir_fd)
+
+
 def _write_atomically(target: str, config: Dict[str, Any]) -> None:
     """Temp file in the same directory, fsync, rename over the target: readers see old or new."""
     directory = os.path.dirname(target)
@@ -168,6 +317,7 @@ def _write_atomically(target: str, config: Dict[str, Any]) -> None:
         mode = os.stat(target).st_mode & 0o7777
     except FileNotFoundError:
         mode = None  # a new file gets the umask's permissions, as Keras would give it
+    text = json.dumps(config, indent=4, allow_nan=False) + "\n"
     tmp = os.path.join(directory, "{}{}.{}{}".format(TEMP_PREFIX, os.getpid(),
                                                      os.urandom(4).hex(), TEMP_SUFFIX))
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -175,7 +325,7 @@ def _write_atomically(target: str, config: Dict[str, Any]) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             if mode is not None:
                 os.fchmod(f.fileno(), mode)
-            f.write(json.dumps(config, indent=4) + "\n")
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
@@ -183,31 +333,136 @@ def _write_atomically(target: str, config: Dict[str, Any]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)  # make the rename itself durable
-    finally:
-        os.close(dir_fd)
+    _fsync_directory(directory)
+
+
+def _prepare_write(path: str) -> str:
+    """The target of a write to ``path``, its directory created (as Keras creates it)."""
+    target = write_target(path)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    return target
 
 
 def update_config(updates: Dict[str, Any], path: Optional[str] = None) -> Optional[Dict[str, Any]]:
     """Set ``updates`` in keras.json, keeping every other key and the key order.
 
     A missing file (and directory) is created with Keras's defaults first. A symlinked file is
-    written through to its target, so the link stays a link. Returns the previous contents.
+    written through to its target (see ``write_target``). Returns the previous contents.
     """
     path = path or config_path()
-    target = os.path.realpath(path)
-    directory = os.path.dirname(target)
     try:
-        os.makedirs(directory, exist_ok=True)
-        with _locked(directory):
+        target = _prepare_write(path)
+        with _locked(os.path.dirname(target)):
             old = read_config(target)
             new = dict(old) if old is not None else dict(DEFAULTS)
             new.update(updates)
             check_file_values(new, path)
+            _check_writable(target, path)
             _write_atomically(target, new)
     except OSError as e:
         raise ConfigError("Cannot write the Keras config file {}.".format(path),
                           problem=e.strerror or str(e), fix=_os_fix(e, path), path=path) from e
     return old
+
+
+def write_defaults_if_missing() -> None:
+    """Before Keras is imported: write the defaults it would write to a missing keras.json.
+
+    Keras writes them itself at import, in place and without a lock, so a process reading the
+    file meanwhile can see half of it. The same content written atomically first leaves
+    Keras nothing to write. Like Keras, give up silently when it cannot be written.
+    """
+    try:
+        path = config_path()
+        if not os.path.lexists(path):
+            update_config({}, path)
+    except (ConfigError, OSError):
+        pass
+
+
+def _salvage(raw: Optional[bytes]) -> Dict[str, Any]:
+    """What repair_config() keeps of a broken file: every valid setting and unknown key."""
+    try:
+        config = json.loads(raw.decode("utf-8")) if raw else None
+    except (ValueError, RecursionError):
+        config = None
+    if not isinstance(config, dict):
+        return {"config": dict(DEFAULTS), "kept": [], "dropped": [], "converted": []}
+    kept, dropped, converted = {}, [], []
+    for key, value in config.items():
+        if key == "epsilon" and not isinstance(value, (float, bool)):
+            with contextlib.suppress(TypeError, ValueError):
+                value, converted = float(value), converted + [key]  # 1 or "1e-7"
+        try:
+            check_file_values({key: value}, "")
+            json.dumps(value, allow_nan=False)  # NaN or Infinity inside an unknown key
+        except (ConfigError, ValueError):
+            dropped.append(key)
+            continue
+        kept[key] = value
+    converted = [k for k in converted if k in kept]
+    if len(json.dumps(kept, indent=4)) > MAX_BYTES:  # what made it too large is in the backup
+        dropped += [k for k in kept if k not in DEFAULTS]
+        kept = {k: v for k, v in kept.items() if k in DEFAULTS}
+    return {"config": kept, "kept": [k for k in kept if k not in converted],
+            "dropped": dropped, "converted": converted}
+
+
+def _backup(target: str, directory: str) -> str:
+    """A byte-for-byte copy of ``target`` as keras.json.bak-<time> in ``directory``."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for n in range(1000):
+        backup = os.path.join(directory, "keras.json.bak-{}{}".format(
+            stamp, "-{}".format(n) if n else ""))
+        try:
+            fd = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "wb") as out, open(target, "rb") as src:
+            shutil.copyfileobj(src, out)
+            out.flush()
+            os.fsync(out.fileno())
+        shutil.copymode(target, backup)
+        _fsync_directory(directory)
+        return backup
+    raise ConfigError("Too many backups of {} this second.".format(target), path=target)
+
+
+def _trusted(raw: Optional[bytes], path: str) -> Optional[str]:
+    """None when ``raw`` (None: no file) is a file kswitch trusts, else what is wrong with it."""
+    if raw is None:
+        return None
+    try:
+        check_file_values(_parse(raw, path), path)
+        return None
+    except ConfigError as e:
+        return e.message + (" " + e.problem if e.problem else "")
+
+
+def repair_config(path: Optional[str] = None) -> Dict[str, Any]:
+    """Back up an untrusted keras.json next to it and write a valid one keeping what can be kept.
+
+    Only ever called on the user's request. A trusted or missing file is left alone; a
+    directory, a FIFO, a read-only file or a symlink kswitch may not write is still an error.
+    """
+    path = path or config_path()
+    result = {"path": path, "repaired": False, "backup": None, "problem": None, "kept": [],
+              "dropped": [], "converted": []}
+    if _trusted(_read_bytes(path, REPAIR_MAX_BYTES), path) is None:
+        return result  # nothing to repair (a missing file: Keras's defaults apply)
+    try:
+        target = write_target(path)
+        with _locked(os.path.dirname(target)):
+            raw = _read_bytes(target, REPAIR_MAX_BYTES)
+            result["problem"] = _trusted(raw, path)
+            if result["problem"] is None:
+                return result  # another process repaired it meanwhile
+            _check_writable(target, path)
+            salvaged = _salvage(raw if len(raw) <= REPAIR_MAX_BYTES else None)
+            result["backup"] = _backup(target, os.path.dirname(os.path.abspath(path)))
+            _write_atomically(target, salvaged.pop("config"))
+    except OSError as e:
+        raise ConfigError("Cannot repair the Keras config file {}.".format(path),
+                          problem=e.strerror or str(e), fix=_os_fix(e, path), path=path) from e
+    result.update(salvaged, repaired=True)
+    return result

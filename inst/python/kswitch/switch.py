@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any, Dict, List, Optional
 
 from . import backends, config
-from .errors import KerasUnavailableError, KswitchError, SwitchFailedError, show
+from .errors import ConfigError, KerasUnavailableError, KswitchError, SwitchFailedError, show
 
 ENV = "KERAS_BACKEND"
 SETTINGS = ("epsilon", "floatx", "image_data_format")
@@ -81,6 +81,7 @@ def _import_keras(name: str) -> ModuleType:
         # process-isolated run started from a Keras 3 session): it makes TensorFlow 1.14
         # eager, and Keras 2.3.1 then fails ("get_session is not available").
         os.environ.pop("TF2_BEHAVIOR", None)
+    config.write_defaults_if_missing()
     if name == "torch":
         importlib.import_module("torch")  # Keras's rule: torch before anything else
     return importlib.import_module("keras")
@@ -125,11 +126,40 @@ def keras_module() -> ModuleType:
     if name in _parked:  # parked when a scope that first imported Keras ended
         sys.modules.update(_parked.pop(name))
         return sys.modules["keras"]
+    check_importable(name)
     try:
         return _import_keras(name)
-    except Exception as e:
+    except BaseException as e:  # also KeyboardInterrupt: nothing half-imported may stay
         _take_tree()  # a half-imported Keras would make the next import fail differently
+        if not isinstance(e, Exception):
+            raise
         raise _import_error(name, e, rolled_back=None) from e
+
+
+def check_importable(name: str) -> None:
+    """A backend that comes from KERAS_BACKEND or keras.json must be one this Keras has.
+
+    Otherwise Keras fails deep inside its import ("Unable to import backend"), and a name is
+    never turned into an import unless it is in the registry. (A backend of the other Keras
+    generation is caught before this, with how to get it.)
+    """
+    generation = backends.current_generation()
+    names = [b.name for b in backends.GENERATIONS[generation]]
+    if name in names:
+        return
+    keras = backends.label(generation)
+    valid = "{} backends: {}.".format(keras, ", ".join(show(n) for n in names))
+    fix = ('Use a {} backend in this session with `use_backend("tensorflow", persist = '
+           'FALSE)`, or save one with `use_backend("tensorflow")`').format(keras)
+    if os.environ.get(ENV):
+        raise ConfigError("KERAS_BACKEND is {}, which {} cannot load.".format(
+            show(name), keras), valid=valid, fix=fix + ", or unset KERAS_BACKEND.",
+            argument="KERAS_BACKEND", value=name)
+    path = config.config_path()
+    raise ConfigError("{} names the backend {}, which {} cannot load.".format(
+        path, show(name), keras), valid=valid,
+        fix=fix + ", or edit the file (`kswitch::keras_config_path()`).",
+        argument="backend", value=name, path=path)
 
 
 def switch(name: str) -> Dict[str, Any]:
@@ -167,6 +197,34 @@ def switch(name: str) -> Dict[str, Any]:
             raise
         raise _import_error(name, e, rolled_back=previous) from e
     return {"previous": previous, "reloaded": True, "first_import": first_import}
+
+
+# Frames of these packages are the messengers, not the package that failed.
+_NOT_THE_CULPRIT = ("keras", "importlib", "kswitch", "__main__")
+
+
+def failing_package(e: BaseException, fallback: str) -> str:
+    """The top-level package an import failure comes from, for the error message.
+
+    The deepest frame outside Keras and the import machinery (a package raising in its own
+    ``__init__``, or loading a native extension that cannot find its library), else the module
+    an ImportError or AttributeError names, else ``fallback``.
+    """
+    package = None
+    tb = e.__traceback__
+    while tb is not None:
+        top = str(tb.tb_frame.f_globals.get("__name__", "")).split(".")[0]
+        if top and top not in _NOT_THE_CULPRIT and not top.startswith("_frozen"):
+            package = top
+        tb = tb.tb_next
+    if package:
+        return package
+    if isinstance(e, ImportError) and e.name:
+        return e.name.split(".")[0]
+    obj = getattr(e, "obj", None)  # AttributeError on a module (Python >= 3.10)
+    if isinstance(obj, ModuleType):
+        return obj.__name__.split(".")[0]
+    return fallback
 
 
 def snapshot() -> Dict[str, Any]:
@@ -210,7 +268,7 @@ def file_settings() -> Dict[str, Any]:
 def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
     known = {b.name: b for b in backends.GENERATIONS[backends.current_generation()]}
     library = known[name].modules[0] if name in known else "keras"
-    package = getattr(e, "name", None) or library
+    package = failing_package(e, library)
     detail = "{}: {}".format(type(e).__name__, e)
     if rolled_back is None:
         cls, head = KerasUnavailableError, "Keras could not be imported on the {} backend.".format(
@@ -218,9 +276,13 @@ def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
     else:
         cls, head = SwitchFailedError, ("Switching to {} failed; the session is still on {}, "
                                         "unchanged.".format(show(name), show(rolled_back)))
+    owner = [b.name for b in backends.KERAS3 if b.modules[0] == package]
+    if owner:
+        fix = 'Reinstall it with `kswitch::install_backends("{}")`'.format(owner[0])
+    else:
+        fix = "Reinstall the Python package {} in {}".format(show(package), sys.executable)
     return cls(head, problem="Importing {} failed with {}".format(show(package), detail),
-               fix='Reinstall it with `kswitch::install_backends("{}")`, or choose another '
-                   'backend with `use_backend()`.'.format(name),
+               fix=fix + ", or choose another backend with `use_backend()`.",
                argument="backend", value=name)
 
 

@@ -1,0 +1,18 @@
+# Suite 5: the bad-argument table (tests/testthat/helper-bad-arguments.R), run by its test
+# file against the installed kswitch. Prints one JSON line: the counts come from the table.
+started <- Sys.time()
+test_dir <- file.path("tests", "testthat")
+sys.source(file.path(test_dir, "helper-bad-arguments.R"), envir = table <- new.env())
+cases <- table$bad_argument_cases()
+results <- as.data.frame(testthat::test_file(
+  file.path(test_dir, "test-arguments.R"), reporter = "silent", package = "kswitch",
+  load_package = "installed"))
+failed <- sum(results$failed) + sum(results$error) + sum(results$skipped)
+functions <- vapply(table$argument_table, function(row) row$fn, "")
+arguments <- sum(vapply(table$argument_table, function(row) length(row$bad), 0L))
+cat(jsonlite::toJSON(list(
+  suite = "bad_arguments", cases = length(cases), functions = length(functions),
+  arguments = arguments, expectations = sum(results$nb), failed = failed,
+  per_function = as.list(table(factor(vapply(cases, function(c) c$fn, ""), levels = functions))),
+  seconds = round(as.numeric(Sys.time() - started, units = "secs"), 1), ok = failed == 0
+), auto_unbox = TRUE), "\n")
