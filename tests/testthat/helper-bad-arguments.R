@@ -19,7 +19,8 @@ bad <- list(
 optional <- function(values) Filter(Negate(is.null), values)  # NULL is the default
 
 # `fn` called with `.valid`, except the argument under test, which gets each bad value.
-args_row <- function(fn, ..., .valid = list()) list(fn = fn, bad = list(...), valid = .valid)
+# (`.fn`, not `fn`: an argument named `f` would partially match it.)
+args_row <- function(.fn, ..., .valid = list()) list(fn = .fn, bad = list(...), valid = .valid)
 
 argument_table <- list(
   args_row("use_backend", backend = c(bad$string, bad$backend_name), persist = bad$flag,
@@ -45,7 +46,8 @@ argument_table <- list(
   args_row("keras_module"),
   args_row("install_backends", backends = c(bad$string, list("theanoo", "Jax", "keras2-jax")),
            envname = bad$string, python = bad$string[-5],  # NULL: the default
-           extra_packages = bad$string[-c(5, 6, 7)]),       # NULL, empty, several: valid
+           extra_packages = bad$string[-c(5, 6, 7)],        # NULL, empty, several: valid
+           legacy_envname = bad$string),
   args_row("local_keras_home", path = bad$string, .local_envir = bad$environment,
            .valid = list(path = "/nonexistent/kswitch-never-used")),
   args_row("with_keras_home", path = bad$string, code = bad$any, .valid = list(code = NULL)),
@@ -77,7 +79,7 @@ argument_table <- list(
                          repeats = 1, isolate = "session", verbose = FALSE)),
   args_row("tutorial_task", epochs = c(optional(bad$whole), list(0)),
            batch_size = c(optional(bad$whole), list(0))),
-  args_row("tutorial_data", seed = bad$whole)
+  args_row("tutorial_data", seed = Filter(function(v) !identical(v, -1), bad$whole))
 )
 
 # Every case of the table: a function, the argument under test and the full argument list.
