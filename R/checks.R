@@ -46,8 +46,9 @@ check_number <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env
   invisible(x)
 }
 
-check_function <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
-  if (!is.function(x)) abort_argument(arg, x, "a function", call)
+check_function <- function(x, must = "a function", arg = rlang::caller_arg(x),
+                           call = rlang::caller_env()) {
+  if (!is.function(x)) abort_argument(arg, x, must, call)
   invisible(x)
 }
 

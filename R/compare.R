@@ -79,9 +79,7 @@ compare_backends <- function(model = tutorial_task(), backends = NULL, repeats =
                              isolate = c("process", "session"), ..., seed = 2019L,
                              verbose = TRUE) {
   rlang::check_dots_empty()
-  if (!is.function(model)) {
-    abort_argument("model", model, "a function(keras, seed, step)", rlang::current_env())
-  }
+  check_function(model, must = "a function(keras, seed, step)")
   if (!is.null(backends)) check_strings(backends)
   check_whole(repeats, min = 1)
   isolate <- check_choice(isolate, c("process", "session"))
@@ -198,7 +196,7 @@ tutorial_task <- function(epochs = 20L, batch_size = 128L) {
 # evaluate()); `keras_accuracy` is Keras's own number, for showing that.
 tutorial_fit <- function(keras, data, epochs, batch_size, step) {
   layers <- keras$layers
-  keras2 <- keras$`__version__` < "3"
+  keras2 <- python_generation() == 2L
   first <- if (keras2) list(layers$Dense(64L, input_dim = 20L, activation = "relu")) else
     list(keras$Input(shape = list(20L)), layers$Dense(64L, activation = "relu"))
   model <- keras$models$Sequential(c(first, list(
@@ -250,14 +248,7 @@ run_isolated <- function(backend, model, seed, child_env) {
 # an error, it returns it (an interrupt still stops it).
 run_once <- function(backend, model, seed) {
   out <- failed_run(NA_character_)
-  seconds <- list(fit = NA_real_, evaluate = NA_real_)
-  step <- function(name, expr) {
-    check_choice(name, names(seconds))
-    start <- now()
-    value <- expr
-    seconds[[name]] <<- now() - start
-    value
-  }
+  timer <- step_timer()
   core()  # Python starts outside the timing
   error <- tryCatch({
     start <- now()
@@ -268,13 +259,28 @@ run_once <- function(backend, model, seed) {
     out$backend_version <- versions$backend %||% NA_character_
     out$keras_version <- versions$keras %||% NA_character_
     core_call("set_random_seed", as.integer(seed))
-    out$metrics <- as_metrics(model(keras, seed, step))
+    out$metrics <- as_metrics(model(keras, seed, timer$step))
     NA_character_
   }, error = function(e) one_line(conditionMessage(e)))
   out$error <- error
-  out$fit_seconds <- seconds$fit
-  out$evaluate_seconds <- seconds$evaluate
+  out$fit_seconds <- timer$seconds$fit
+  out$evaluate_seconds <- timer$seconds$evaluate
   out
+}
+
+# The `step(name, expr)` a model function gets: evaluates `expr` and records how long it
+# took under `name`, in the environment's `seconds`.
+step_timer <- function() {
+  timer <- new.env(parent = emptyenv())
+  timer$seconds <- list(fit = NA_real_, evaluate = NA_real_)
+  timer$step <- function(name, expr) {
+    check_choice(name, names(timer$seconds))
+    start <- now()
+    value <- expr
+    timer$seconds[[name]] <- now() - start
+    value
+  }
+  timer
 }
 
 failed_run <- function(error) {

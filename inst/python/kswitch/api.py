@@ -13,7 +13,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional
 
 from . import backends, config, switch
-from .errors import BackendElsewhereError, KswitchError, NotSupportedError, show
+from .errors import BackendUnavailableError, KswitchError, NotSupportedError, show
 
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
@@ -105,14 +105,11 @@ def backend_missing(backend: str, argument: str = "backend") -> Optional[str]:
     """Why ``backend`` cannot be used in this Python, or None when it can (for test skips)."""
     try:
         spec = backends.get_backend(backend, argument)
-    except BackendElsewhereError as e:  # a real backend, of the other Keras generation
-        return str(e).splitlines()[0]
-    if backends.keras_version() is None:
-        return "Keras is not installed in this Python ({})".format(sys.executable)
-    missing = backends.missing_modules(spec)
-    if missing:
-        return "the {} backend is not installed in this Python ({}): {} missing".format(
-            spec.name, sys.executable, ", ".join(missing))
+        if backends.keras_version() is None:
+            return "Keras is not installed in this Python ({})".format(sys.executable)
+        backends.require_installed(spec, argument)
+    except BackendUnavailableError as e:  # not installed, or of the other Keras generation
+        return " ".join(str(e).splitlines())
     return None
 
 
