@@ -58,7 +58,7 @@ use_backend <- function(backend, persist = TRUE) {
 }
 
 warn_breaks_keras3 <- function(result) {
-  rlang::warn(c(
+  warn_kswitch(c(
     sprintf('%s now says "backend": "%s", which only multi-backend Keras 2.3.1 knows.',
             result$persisted_to, result$backend),
     "!" = sprintf(paste("Keras 3 programs reading this file (outside kswitch, and TensorFlow",
@@ -70,8 +70,6 @@ warn_breaks_keras3 <- function(result) {
   ), class = "kswitch_warning_legacy_backend_persisted", path = result$persisted_to)
 }
 
-# Plain sprintf + rlang::inform: the message is formatted only if shown, so a suppressed
-# switch back costs well under a millisecond of R time (cli_inform alone took ~6 ms).
 inform_switch <- function(result) {
   quoted <- function(x) paste0('"', x, '"')
   bullets <- if (identical(result$previous, result$backend)) {
@@ -92,7 +90,7 @@ inform_switch <- function(result) {
       "KERAS_BACKEND=%s was set outside kswitch and overrides keras.json in new sessions;",
       "unset it (e.g. in ~/.Renviron) to let the file decide."), result$override))
   }
-  rlang::inform(bullets, class = "kswitch_message_switch")
+  inform_kswitch(bullets, class = "kswitch_message_switch")
 }
 
 #' The current Keras backend
@@ -113,9 +111,7 @@ backend <- function() {
 
 #' @rdname backend
 #' @export
-k_backend <- function() {
-  core_call("backend")
-}
+k_backend <- backend
 
 #' The Keras backends and their state in this session
 #'
@@ -135,7 +131,7 @@ k_backend <- function() {
 #' backends()
 backends <- function() {
   other <- if (python_generation() == 2L) default_envname() else default_legacy_envname()
-  table <- core_call("backends_table", env_python(other))
+  table <- core_call("backends_table", other_installed(env_python(other)))
   data.frame(
     backend = as_column(table$backend, ""),
     installed = as_column(table$installed, NA),
@@ -147,4 +143,13 @@ backends <- function() {
     python = as_column(table$python, ""),
     stringsAsFactors = FALSE
   )
+}
+
+# What the other Keras generation's environment has, asked of its own Python (which imports
+# no Keras to answer); NULL when it does not exist or cannot answer.
+other_installed <- function(python) {
+  if (!file.exists(python)) return(NULL)
+  out <- run_python(python, c("-m", "kswitch.bind", "installed"), timeout = 120)
+  if (out$status != 0) return(NULL)
+  jsonlite::fromJSON(out$stdout, simplifyVector = FALSE)
 }

@@ -2,10 +2,9 @@
 # float types, data formats, epsilon's range) is decided once, in the Python core.
 
 abort_argument <- function(arg, x, must, call) {
-  rlang::abort(
+  abort_kswitch(
     c(sprintf("`%s` must be %s.", arg, must), x = sprintf("You supplied %s.", describe(x))),
-    class = c("kswitch_error_invalid_argument", "kswitch_error"),
-    argument = arg, call = call
+    class = "kswitch_error_invalid_argument", argument = arg, call = call
   )
 }
 

@@ -107,12 +107,12 @@ print.kswitch_config <- function(x, ...) {
 repair_keras_config <- function() {
   result <- core_call("repair_config")
   if (!isTRUE(result$repaired)) {
-    rlang::inform(sprintf("%s needs no repair.", result$path),
+    inform_kswitch(sprintf("%s needs no repair.", result$path),
                   class = "kswitch_message_repair")
     return(invisible(result))
   }
   keys <- function(x) if (length(x)) paste(unlist(x), collapse = ", ") else "none"
-  rlang::inform(c(
+  inform_kswitch(c(
     v = sprintf("Repaired %s.", result$path),
     x = result$problem,
     i = sprintf("Backup: %s", result$backup),

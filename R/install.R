@@ -27,13 +27,15 @@
 #'
 #' @param backends Backends to install; see [backends()] for names. `"theano"`, `"cntk"`
 #'   and `"keras2-tensorflow"` go to the Keras 2.3.1 environment `legacy_envname`.
-#' @param envname Name of the environment, under [reticulate::virtualenv_root()], or
-#'   a path containing `/`.
+#' @param envname Name of the Keras 3 environment, under [reticulate::virtualenv_root()],
+#'   or a path containing `/`. By default the one kswitch binds:
+#'   `getOption("kswitch.envname", "r-keras")`.
 #' @param python Interpreter for a new environment: an embeddable (shared libpython)
 #'   Python 3.10 to 3.12 (Python 3.6 for Keras 2.3.1 backends). By default the first one
 #'   found among `python3` on the `PATH` and pyenv's versions.
 #' @param extra_packages More pip requirements to install, e.g. `"scikit-learn"`.
-#' @param legacy_envname Name (or path) of the multi-backend Keras 2.3.1 environment.
+#' @param legacy_envname Name (or path) of the multi-backend Keras 2.3.1 environment. By
+#'   default the one kswitch binds: `getOption("kswitch.legacy_envname", "r-keras-legacy")`.
 #' @returns The paths of the environments' Pythons, invisibly.
 #' @family backends
 #' @export
@@ -42,7 +44,8 @@
 #' install_backends(c("tensorflow", "jax", "torch"))
 #' install_backends(c("keras2-tensorflow", "theano", "cntk"))  # the 2019 tutorials' Keras
 #' }
-install_backends <- function(backends = c("tensorflow", "jax", "torch"), envname = "r-keras",
+install_backends <- function(backends = c("tensorflow", "jax", "torch"),
+                             envname = default_envname(),
                              python = NULL, extra_packages = character(),
                              legacy_envname = default_legacy_envname()) {
   check_strings(backends)
@@ -52,9 +55,9 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"), envname
   if (length(extra_packages)) check_strings(extra_packages)
   launcher <- unname(if (is.null(python)) Sys.which("python3") else path.expand(python))
   if (!nzchar(launcher)) {
-    rlang::abort(c("No `python3` on the PATH to run the installer.",
-                   i = "Install Python 3.10 to 3.12, or pass its path as `python =`."),
-                 class = c("kswitch_error_install", "kswitch_error"), argument = "python")
+    abort_kswitch(c("No `python3` on the PATH to run the installer.",
+                    i = "Install Python 3.10 to 3.12, or pass its path as `python =`."),
+                  class = "kswitch_error_install", argument = "python")
   }
   error_file <- tempfile("kswitch-install-", fileext = ".json")
   result_file <- tempfile("kswitch-install-", fileext = ".json")
@@ -65,16 +68,13 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"), envname
             if (!is.null(python)) c("--python", path.expand(python)),
             if (utils::packageVersion("reticulate") < "1.38") "--numpy-below-2",
             if (length(extra_packages)) c("--extra", extra_packages))
-  # No shell sees these arguments; R's LD_LIBRARY_PATH would make the child load Debian's
-  # libpython instead of its own (and then fail to import ssl).
-  status <- processx::run(launcher, args, env = python_child_env(), echo = TRUE,
-                          error_on_status = FALSE, stderr_to_stdout = TRUE)$status
+  status <- run_python(launcher, args, echo = TRUE, stderr_to_stdout = TRUE)$status
   if (file.exists(error_file)) {
     abort_python(jsonlite::fromJSON(error_file, simplifyVector = FALSE), rlang::current_env())
   }
   if (!identical(status, 0L)) {
-    rlang::abort(sprintf("The installer failed with exit status %s.", status),
-                 class = c("kswitch_error_install", "kswitch_error"))
+    abort_kswitch(sprintf("The installer failed with exit status %s.", status),
+                  class = "kswitch_error_install")
   }
   invisible(unlist(jsonlite::fromJSON(result_file)))
 }

@@ -1,4 +1,5 @@
-# The bridge to kswitch's Python core: which Python to bind, and how its errors come back.
+# The bridge to kswitch's Python core: which Python to bind, how to call the core, and how
+# to run a child Python.
 
 python_dir <- function() system.file("python", package = "kswitch")
 
@@ -7,6 +8,8 @@ default_envname <- function() getOption("kswitch.envname", "r-keras")
 # Multi-backend Keras 2.3.1 (theano, cntk, TensorFlow 1.14) lives in its own Python 3.6 env.
 default_legacy_envname <- function() getOption("kswitch.legacy_envname", "r-keras-legacy")
 
+# The Python of environment `envname`: a name under reticulate's virtualenv root, or a path.
+# The Makefile and bench/ ask for it too (`kswitch:::env_python("r-keras")`).
 env_python <- function(envname) {
   env <- if (grepl("/", envname, fixed = TRUE)) path.expand(envname) else
     file.path(path.expand(reticulate::virtualenv_root()), envname)
@@ -35,19 +38,18 @@ bind_python <- function(backend = NULL) {
 generation_needed <- function(backend = NULL) {
   pythons <- c(env_python(default_envname()), env_python(default_legacy_envname()))
   python <- pythons[file.exists(pythons)][1]
-  out <- processx::run(python, c("-m", "kswitch.bind", "generation", backend),
-                       env = python_child_env(), error_on_status = FALSE)
+  out <- run_python(python, c("-m", "kswitch.bind", "generation", backend))
   if (out$status != 0) return(3L)
   as.integer(trimws(out$stdout))
 }
 
-# The environment of a Python child: R's LD_LIBRARY_PATH removed (the child must load its own
-# libpython) and the core on PYTHONPATH, replacing any PYTHONPATH of this session.
-python_child_env <- function() {
+# Every child Python kswitch starts: without a shell, with R's LD_LIBRARY_PATH removed (the
+# child must load its own libpython, not Debian's) and the core alone on PYTHONPATH.
+run_python <- function(python, args, ...) {
   env <- unclass(Sys.getenv())
   env <- env[names(env) != "LD_LIBRARY_PATH"]
   env[["PYTHONPATH"]] <- python_dir()
-  env
+  processx::run(python, args, env = env, error_on_status = FALSE, ...)
 }
 
 core <- function() {
@@ -69,14 +71,6 @@ core_call <- function(fn, ..., call = rlang::caller_env()) {
   out <- core()$r_call(fn, ...)
   if (!is.null(out$error)) abort_python(out$error, call = call)
   out$value
-}
-
-abort_python <- function(error, call) {
-  bullets <- vapply(error$bullets, function(b) b[[2]], "")
-  names(bullets) <- vapply(error$bullets, function(b) b[[1]], "")
-  rlang::abort(c(error$message, bullets), class = unlist(error$classes),
-               argument = error$argument, value = error$value, path = error$path,
-               call = call)
 }
 
 # Python lists holding None come back as R lists holding NULL.

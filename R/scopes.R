@@ -80,7 +80,7 @@ local_keras_config <- function(epsilon = NULL, floatx = NULL, image_data_format 
 #' @rdname local_keras_config
 #' @export
 with_keras_config <- function(new, code) {
-  valid <- c("epsilon", "floatx", "image_data_format")
+  valid <- setdiff(names(formals(local_keras_config)), ".local_envir")
   if (!is.list(new) || length(new) == 0 || is.null(names(new)) || !all(names(new) %in% valid)) {
     abort_argument("new", new, paste0("a named list of settings among ",
                                       paste0("`", valid, "`", collapse = ", ")),

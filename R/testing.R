@@ -75,12 +75,6 @@ for_each_backend <- function(backends = NULL, desc, code) {
 # were skipped), and those of them that are installed (what a comparison can run).
 trainable_backends <- function() unlist(core_call("trainable_backends"))
 
-installed_trainable_backends <- function() {
-  names <- unlist(core_call("trainable_backends", installed_only = TRUE))
-  if (!length(names)) {
-    rlang::abort(c("No installed Keras backend can train models.",
-                   i = 'Install some with `kswitch::install_backends(c("tensorflow", "jax"))`.'),
-                 class = c("kswitch_error_backend_unavailable", "kswitch_error"))
-  }
-  names
+installed_trainable_backends <- function(call = rlang::caller_env()) {
+  unlist(core_call("trainable_backends", installed_only = TRUE, call = call))
 }

@@ -54,16 +54,16 @@ def test_generations_one_rule():
     assert backends.LEGACY_ONLY == ("theano", "cntk")
     assert [backends.generation_of(n) for n in ("tensorflow", "jax", "theano", "cntk", "x")] \
         == [3, 3, 2, 2, None]
-    assert backends.get_backend("tensorflow", keras=2).requirements == ("tensorflow==1.14.0",)
-    assert backends.get_backend("tensorflow", keras=3).keras == 3
+    assert backends.get_backend("tensorflow", gen=2).requirements == ("tensorflow==1.14.0",)
+    assert backends.get_backend("tensorflow", gen=3).generation == 3
 
 
-@pytest.mark.parametrize("name, keras, needs", [("theano", 3, "Keras 2.3.1"),
+@pytest.mark.parametrize("name, gen, needs", [("theano", 3, "Keras 2.3.1"),
                                                 ("cntk", 3, "Keras 2.3.1"),
                                                 ("jax", 2, "Keras 3")])
-def test_other_generations_backend_says_how_to_get_it(name, keras, needs):
+def test_other_generations_backend_says_how_to_get_it(name, gen, needs):
     with pytest.raises(BackendElsewhereError) as e:
-        backends.get_backend(name, keras=keras)
+        backends.get_backend(name, gen=gen)
     assert e.value.r_classes() == ["kswitch_error_backend_elsewhere",
                                    "kswitch_error_backend_unavailable", "kswitch_error"]
     text = str(e.value)

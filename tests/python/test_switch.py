@@ -1,23 +1,8 @@
 """The switch in a fresh Python each time: Keras's import state is process-wide."""
 
 import os
-import subprocess
-import sys
-import textwrap
 
-PYTHON_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "inst",
-                                          "python"))
-
-
-def run(code, tmp_path, extra_path=()):
-    env = dict(os.environ, KERAS_HOME=str(tmp_path / "kh"), KERAS_BACKEND="",
-               TF_CPP_MIN_LOG_LEVEL="3",
-               PYTHONPATH=os.pathsep.join(list(extra_path) + [PYTHON_DIR]))
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         universal_newlines=True, timeout=600)
-    assert out.returncode == 0, out.stderr
-    return out.stdout.strip().splitlines()[-1]
+from conftest import run_fresh as run
 
 
 def test_switch_parks_trees_keeps_settings_and_identity(tmp_path):

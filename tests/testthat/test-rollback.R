@@ -74,3 +74,69 @@ test_that("a failed first import leaves no half-imported Keras behind", {
   expect_length(out$left, 0)
   expect_equal(out$recovered, "tensorflow")
 })
+
+# A write of keras.json that fails after every check passed (a full disk), injected into the
+# core; the session, KERAS_BACKEND, its provenance and the file must stay as they were.
+fail_writes <- function() {
+  reticulate::py_run_string(paste(
+    "import errno", "from kswitch import config",
+    "def _disk_full(*args, **kwargs):",
+    "    raise OSError(errno.ENOSPC, 'No space left on device')",
+    "config.update_config = _disk_full", sep = "\n"))
+}
+session_state <- function() {
+  info <- keras_config()
+  list(backend = backend(), env = info$keras_backend_env, source = info$backend_source,
+       imported = info$keras_imported, session = info$session)
+}
+
+test_that("a failed write of a persisting call leaves the session as it was (parked tree)", {
+  home <- local_test_home()
+  path <- write_config(home, '{"backend": "tensorflow", "custom": 1}')
+  before <- read_bytes(path)
+  out <- in_fresh_r(function(fail_writes, session_state) {
+    library(kswitch)
+    with_backend("jax", keras_module())  # Keras first imported in the scope: jax is parked
+    fail_writes()
+    state <- session_state()
+    err <- tryCatch(use_backend("jax"), error = identity)
+    list(class = class(err), path = err$path, message = conditionMessage(err),
+         same = identical(session_state(), state), state = session_state())
+  }, args = list(fail_writes = fail_writes, session_state = session_state))
+  expect_equal(out$class[1:2], c("kswitch_error_config", "kswitch_error"))
+  expect_equal(out$path, path)
+  expect_match(out$message, "No space left on device")
+  expect_true(out$same)
+  expect_equal(out$state$backend, "tensorflow")
+  expect_false(out$state$imported)
+  expect_identical(read_bytes(path), before)
+})
+
+test_that("a failed write keeps an outside KERAS_BACKEND and a loaded session as they were", {
+  home <- local_test_home()
+  path <- write_config(home, '{"backend": "jax"}')
+  before <- read_bytes(path)
+  out <- in_fresh_r(function(fail_writes, session_state) {
+    library(kswitch)
+    keras <- keras_module()
+    fail_writes()
+    state <- session_state()
+    errors <- list(
+      tryCatch(use_backend("jax"), error = identity),
+      tryCatch(use_backend("torch"), error = identity),  # a first import, undone too
+      tryCatch(k_set_epsilon(1e-3, persist = TRUE), error = identity),
+      tryCatch(k_set_floatx("float64", persist = TRUE), error = identity)
+    )
+    list(classes = lapply(errors, function(e) class(e)[1]),
+         same = identical(session_state(), state), state = session_state(),
+         same_module = reticulate::py_id(keras_module()) == reticulate::py_id(keras))
+  }, args = list(fail_writes = fail_writes, session_state = session_state),
+  env = c(KERAS_BACKEND = "tensorflow"))
+  expect_equal(unique(unlist(out$classes)), "kswitch_error_config")
+  expect_true(out$same)
+  expect_equal(out$state[c("backend", "env", "source")],
+               list(backend = "tensorflow", env = "tensorflow", source = "KERAS_BACKEND"))
+  expect_equal(out$state$session$epsilon, 1e-7)
+  expect_true(out$same_module)
+  expect_identical(read_bytes(path), before)
+})

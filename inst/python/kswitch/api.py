@@ -5,9 +5,7 @@ arguments, results and errors (see ``r_call``).
 """
 
 import importlib
-import json
 import os
-import subprocess
 import sys
 import time
 from typing import Any, Callable, Dict, List, Optional
@@ -23,17 +21,24 @@ __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_pa
            "repair_config"]
 
 
-def _with_persisted(updates: Dict[str, Any], change: Callable[[], Any],
-                    undo: Callable[[Any], None]) -> Any:
-    """Change the session, then keras.json; if the write fails, undo the session change."""
-    path = config.config_path()
-    config.read_config(path)  # refuse a file we cannot trust or write before changing anything
-    config.check_can_write(path)
-    result = change()
+def _transaction(change: Callable[[], Any], updates: Optional[Dict[str, Any]] = None) -> Any:
+    """Run ``change`` on the session and, with ``updates``, write them to keras.json: both or
+    neither. On any failure (also an interrupt) the session, KERAS_BACKEND and who set it are
+    put back from a snapshot, the one rule scopes use too."""
+    path = config.config_path() if updates is not None else None
+    if path is not None:  # refuse a file we cannot trust or write before changing anything
+        config.read_config(path)
+        config.check_can_write(path)
+    state = switch.snapshot()
     try:
-        config.update_config(updates, path)
+        result = change()
+        if path is not None:
+            try:
+                config.update_config(updates, path)
+            except OSError as e:  # update_config reports its own; this is for any other
+                raise config.write_error(path, e) from e
     except BaseException:
-        undo(result)
+        switch.restore(state)
         raise
     return result
 
@@ -42,16 +47,9 @@ def use_backend(backend: str, persist: bool = True) -> Dict[str, Any]:
     """Switch this session to ``backend`` and, with ``persist``, write it to keras.json."""
     spec = backends.get_backend(backend)
     backends.require_installed(spec)
-    env_before = os.environ.get(switch.ENV)
-
-    def undo(result: Dict[str, Any]) -> None:
-        if result["reloaded"]:
-            switch.switch(result["previous"])  # a parked tree: instant, cannot fail to import
-        switch.set_backend_env(env_before)
-
-    change = lambda: switch.switch(spec.name)  # noqa: E731
     start = time.perf_counter()
-    result = _with_persisted({"backend": spec.name}, change, undo) if persist else change()
+    result = _transaction(lambda: switch.switch(spec.name),
+                          {"backend": spec.name} if persist else None)
     result["seconds"] = time.perf_counter() - start
     override = switch.outside_override()
     result.update(backend=spec.name, persisted_to=config.config_path() if persist else None,
@@ -71,23 +69,18 @@ def begin_scope(backend: Optional[str] = None, epsilon: Any = None, floatx: Any 
     spec = backends.get_backend(backend) if backend is not None else None
     if spec is not None:
         backends.require_installed(spec)
-    settings = {}
-    if epsilon is not None:
-        settings["epsilon"] = config.check_epsilon(epsilon, "epsilon")
-    if floatx is not None:
-        settings["floatx"] = config.check_floatx(floatx, "floatx")
-    if image_data_format is not None:
-        settings["image_data_format"] = config.check_image_data_format(
-            image_data_format, "image_data_format")
+    given = {"epsilon": epsilon, "floatx": floatx, "image_data_format": image_data_format}
+    settings = {s: config.check_setting(s, given[s]) for s in config.SETTINGS
+                if given[s] is not None}
     state = switch.snapshot()
-    try:
+
+    def change() -> None:
         if spec is not None:
             switch.switch(spec.name)
         for setting, value in settings.items():
             switch.set_setting(setting, value)
-    except BaseException:
-        switch.restore(state)
-        raise
+
+    _transaction(change)
     return state
 
 
@@ -96,9 +89,16 @@ def end_scope(state: Dict[str, Any]) -> None:
 
 
 def trainable_backends(installed_only: bool = False) -> List[str]:
-    """The backends of this Python's Keras that can train models (and are installed)."""
-    return [b.name for b in backends.GENERATIONS[backends.current_generation()]
-            if b.trainable and (not installed_only or backends.is_installed(b))]
+    """The backends of this Python's Keras that can train models; with ``installed_only``,
+    those installed, and an error when there is none."""
+    names = [b.name for b in backends.GENERATIONS[backends.current_generation()]
+             if b.trainable and (not installed_only or backends.is_installed(b))]
+    if installed_only and not names:
+        raise BackendUnavailableError(
+            "No installed Keras backend can train models ({}).".format(sys.executable),
+            fix='Install some with `kswitch::install_backends(c("tensorflow", "jax"))`.',
+            argument="backends")
+    return names
 
 
 def backend_missing(backend: str, argument: str = "backend") -> Optional[str]:
@@ -128,28 +128,17 @@ def _active_or_none() -> Optional[str]:
         return None
 
 
-def _other_installed(python: Optional[str]) -> Dict[str, Any]:
-    """What the other generation's environment has, asked of its own Python (no Keras import)."""
-    if not python or not os.path.exists(python):
-        return {"keras": None, "python": python, "backends": {}}
-    env = {k: v for k, v in os.environ.items() if k != "LD_LIBRARY_PATH"}  # R's: see DESIGN
-    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out = subprocess.run([python, "-m", "kswitch.bind", "installed"], stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, env=env, universal_newlines=True, timeout=120)
-    if out.returncode != 0:
-        return {"keras": None, "python": python, "backends": {}}
-    return json.loads(out.stdout)
-
-
-def backends_table(other_python: Optional[str] = None) -> Dict[str, List[Any]]:
+def backends_table(other: Optional[Dict[str, Any]] = None) -> Dict[str, List[Any]]:
     """Column-wise: backend, installed, version, active, loaded, trainable, keras, python.
 
-    This Python's backends first; then the other Keras generation's, as installed in the
-    environment of ``other_python`` (never active or loaded in this session).
+    This Python's backends first; then the other Keras generation's, as ``other`` reports them
+    (the ``python -m kswitch.bind installed`` answer of that environment's Python, which R
+    runs; never active or loaded in this session).
     """
     active, loaded = _active_or_none(), switch.loaded_backends()
     gen = backends.current_generation()
-    here, there = backends.installed_here(), _other_installed(other_python)
+    here = backends.installed_here()
+    there = other or {"keras": None, "python": None, "backends": {}}
     rows = [(b, here, b.name == active, b.name in loaded) for b in backends.GENERATIONS[gen]]
     rows += [(b, there, False, False) for b in backends.GENERATIONS[backends.other(gen)]]
     state = [env["backends"].get(b.name) or [False, None] for b, env, _, _ in rows]
@@ -197,23 +186,26 @@ def get_setting(setting: str) -> Any:
     return switch.get_setting(setting)
 
 
-def _set(setting: str, value: Any, persist: bool) -> Any:
-    if not persist:
-        return switch.set_setting(setting, value)
-    return _with_persisted({setting: value}, lambda: switch.set_setting(setting, value),
-                           lambda old: switch.set_setting(setting, old))
+def _set_setting(setting: str, value: Any, persist: bool, argument: str) -> Any:
+    """Set one of config.SETTINGS in the session and, with ``persist``, in keras.json."""
+    # A saved floatx must be one Keras reads from the file (not bfloat16); epsilon is checked
+    # the same either way and always written as a float.
+    value = config.check_setting(setting, value, argument,
+                                 in_file=persist and setting == "floatx")
+    return _transaction(lambda: switch.set_setting(setting, value),
+                        {setting: value} if persist else None)
 
 
 def set_epsilon(e: Any, persist: bool = False) -> float:
-    return _set("epsilon", config.check_epsilon(e, "e"), persist)
+    return _set_setting("epsilon", e, persist, "e")
 
 
 def set_floatx(floatx: Any, persist: bool = False) -> str:
-    return _set("floatx", config.check_floatx(floatx, "floatx", in_file=persist), persist)
+    return _set_setting("floatx", floatx, persist, "floatx")
 
 
 def set_image_data_format(data_format: Any, persist: bool = False) -> str:
-    return _set("image_data_format", config.check_image_data_format(data_format), persist)
+    return _set_setting("image_data_format", data_format, persist, "data_format")
 
 
 def clear_session() -> None:

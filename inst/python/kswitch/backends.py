@@ -19,7 +19,7 @@ class Backend(NamedTuple):
     distributions: Tuple[str, ...]   # pip distributions that provide it, for its version
     trainable: bool                  # can Keras fit() models on it
     requirements: Tuple[str, ...]    # what install_backends() asks pip for
-    keras: int = 3                   # the Keras generation that has it: 3, or 2 (Keras 2.3.1)
+    generation: int = 3              # the Keras generation that has it: 3, or 2 (Keras 2.3.1)
     # (module, function, keyword arguments) that compile a function to a graph
     graph: Optional[Tuple[str, str, Tuple[Tuple[str, Any], ...]]] = None
 
@@ -39,15 +39,16 @@ KERAS3 = (
 # Multi-backend Keras 2.3.1 (the 2019 tutorials' generation), in its own Python 3.6
 # environment: Keras 2.3.1 imports TensorFlow 1.14 whatever the backend, so every entry needs it.
 LEGACY = (
-    Backend("tensorflow", ("tensorflow",), ("tensorflow",), True, ("tensorflow==1.14.0",), keras=2),
-    Backend("theano", ("theano",), ("Theano",), True, ("theano==1.0.4",), keras=2),
+    Backend("tensorflow", ("tensorflow",), ("tensorflow",), True, ("tensorflow==1.14.0",),
+            generation=2),
+    Backend("theano", ("theano",), ("Theano",), True, ("theano==1.0.4",), generation=2),
     # CNTK's wheel is 2.7.post2 but calls itself 2.7: a range pip and the metadata both accept.
-    Backend("cntk", ("cntk",), ("cntk",), True, ("cntk>=2.7,<2.8",), keras=2),
+    Backend("cntk", ("cntk",), ("cntk",), True, ("cntk>=2.7,<2.8",), generation=2),
 )
 LEGACY_PYTHON = (3, 6)
 LEGACY_TOOLS = ("pip<22", "setuptools<60", "wheel<0.38")  # the last that build for Python 3.6
-LEGACY_REQUIREMENTS = ("keras==2.3.1", "tensorflow==1.14.0", "numpy>=1.16,<1.17", "scipy<1.5",
-                       "h5py<3")
+LEGACY_REQUIREMENTS = ("keras==2.3.1", "tensorflow==1.14.0", "numpy>=1.16,<1.17",
+                       "scipy<1.5", "h5py<3")
 LEGACY_INSTALL_PREFIX = "keras2-"  # install_backends("keras2-tensorflow"): TF 1.14 for Keras 2.3.1
 GENERATIONS = {3: KERAS3, 2: LEGACY}
 REGISTRY = {b.name: b for b in KERAS3}
@@ -56,8 +57,11 @@ LEGACY_ONLY = tuple(b.name for b in LEGACY if b.name not in REGISTRY)
 ALL_NAMES = NAMES + LEGACY_ONLY
 
 
+# The Keras generation: 3 (Keras 3) or 2 (multi-backend Keras 2.3.1). One R session binds one
+# Python, which has one generation; these helpers are the only rules about it.
+
 def generation(keras_version: Optional[str]) -> Optional[int]:
-    """The Keras generation of a Keras version string: 3, or 2 for multi-backend Keras."""
+    """The generation of a Keras version string (None for no Keras)."""
     if not keras_version:
         return None
     try:
@@ -74,15 +78,15 @@ def current_generation() -> int:
 
 
 def generation_of(name: str) -> Optional[int]:
-    """Which generation a new session must bind for ``name``: Keras 3 unless only 2.3.1 has it."""
+    """Which generation a new session must bind for ``name``: 3 unless only 2.3.1 has it."""
     if name in REGISTRY:
         return 3
     return 2 if name in LEGACY_ONLY else None
 
 
-def lives_elsewhere(name: str, keras: int) -> bool:
-    """A known backend that the ``keras`` generation does not have (the other one does)."""
-    return name in ALL_NAMES and name not in (b.name for b in GENERATIONS[keras])
+def lives_elsewhere(name: str, gen: int) -> bool:
+    """A known backend that generation ``gen`` does not have (the other one does)."""
+    return name in ALL_NAMES and name not in (b.name for b in GENERATIONS[gen])
 
 
 def other(gen: int) -> int:
@@ -93,18 +97,18 @@ def label(gen: int) -> str:
     return "Keras 3" if gen == 3 else "multi-backend Keras 2.3.1"
 
 
-def get_backend(name: str, argument: str = "backend", keras: Optional[int] = None) -> Backend:
-    """The registry entry for ``name`` in this Python's Keras generation (or ``keras``).
+def get_backend(name: str, argument: str = "backend", gen: Optional[int] = None) -> Backend:
+    """The registry entry for ``name`` in this Python's generation (or generation ``gen``).
 
     A name only the other generation has is a BackendElsewhereError saying how to get it; any
     other name is an UnknownBackendError naming the valid ones.
     """
-    keras = keras or current_generation()
-    here = {b.name: b for b in GENERATIONS[keras]}
+    gen = gen or current_generation()
+    here = {b.name: b for b in GENERATIONS[gen]}
     if name in here:
         return here[name]
-    if lives_elsewhere(name, keras):
-        raise elsewhere_error(name, keras, argument)
+    if lives_elsewhere(name, gen):
+        raise elsewhere_error(name, gen, argument)
     miscased = [n for n in ALL_NAMES if n == str(name).lower()]
     close = miscased or difflib.get_close_matches(str(name).lower(), ALL_NAMES, n=1)
     fix = 'Did you mean {}?'.format(show(close[0])) if close else None
@@ -125,19 +129,20 @@ def resolve(name: str, argument: str = "backend") -> Tuple[int, Backend]:
     legacy = {b.name: b for b in LEGACY}
     if name.startswith(LEGACY_INSTALL_PREFIX) and name[len(LEGACY_INSTALL_PREFIX):] in legacy:
         return 2, legacy[name[len(LEGACY_INSTALL_PREFIX):]]
-    keras = current_generation()
-    if lives_elsewhere(name, keras):
-        return other(keras), get_backend(name, argument, keras=other(keras))
-    return keras, get_backend(name, argument, keras=keras)
+    gen = current_generation()
+    if lives_elsewhere(name, gen):
+        gen = other(gen)
+    return gen, get_backend(name, argument, gen=gen)
 
 
-def elsewhere_error(name: str, keras: int, argument: str = "backend",
+def elsewhere_error(name: str, gen: int, argument: str = "backend",
                     source: Optional[str] = None) -> BackendElsewhereError:
-    """``name`` lives in the other generation's environment; this Python has ``keras``."""
-    needs = other(keras)
+    """The one error for ``name`` living in the other generation's environment, while this
+    Python has generation ``gen``."""
+    needs = other(gen)
     return BackendElsewhereError(
         "The {} backend{} needs {}, but this R session's Python has {} ({}).".format(
-            show(name), " named in " + source if source else "", label(needs), label(keras),
+            show(name), " named in " + source if source else "", label(needs), label(gen),
             sys.executable),
         problem="One R session binds one Python, and {} lives in another environment.".format(
             label(needs)),

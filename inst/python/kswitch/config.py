@@ -28,6 +28,9 @@ from .errors import ConfigError, InvalidArgumentError, show
 # Keras's own defaults, in the key order Keras writes them.
 DEFAULTS = {"floatx": "float32", "epsilon": 1e-07, "backend": "tensorflow",
             "image_data_format": "channels_last"}
+# The session settings Keras keeps (and reads from the file at import), in this order
+# everywhere: scopes, setters, file validation and the R API.
+SETTINGS = ("epsilon", "floatx", "image_data_format")
 FILE_FLOATX = ("float16", "float32", "float64")          # what Keras accepts in the file
 SESSION_FLOATX = ("bfloat16",) + FILE_FLOATX              # what keras.config.set_floatx accepts
 IMAGE_DATA_FORMATS = ("channels_last", "channels_first")
@@ -108,23 +111,32 @@ def check_epsilon(value: Any, argument: str = "e") -> float:
         argument=argument, value=value)
 
 
+def check_setting(setting: str, value: Any, argument: Optional[str] = None,
+                  in_file: bool = False) -> Any:
+    """``value`` checked (and normalized) for one of SETTINGS; ``in_file`` applies Keras's
+    stricter rules for keras.json: no bfloat16, and epsilon must already be a JSON float."""
+    argument = argument or setting
+    if setting == "floatx":
+        return check_floatx(value, argument, in_file)
+    if setting == "image_data_format":
+        return check_image_data_format(value, argument)
+    if setting != "epsilon":
+        raise ValueError("not a Keras setting: {!r}".format(setting))
+    if in_file and not (isinstance(value, float) and math.isfinite(value) and value > 0):
+        raise InvalidArgumentError(
+            "`{}` must be a positive, finite JSON float such as 1e-07 (Keras rejects an "
+            "integer).".format(argument), problem="Received {}.".format(show(value)),
+            argument=argument, value=value)
+    return check_epsilon(value, argument)
+
+
 def check_file_values(config: Dict[str, Any], path: str) -> None:
     """Keras's import-time rules for the values it reads; unknown keys are left alone."""
-    checks = (("floatx", lambda v, a: check_floatx(v, a, in_file=True)),
-              ("image_data_format", check_image_data_format))
     try:
-        for key, check in checks:
-            if key in config:
-                check(config[key], key)
-        if "epsilon" in config and not (isinstance(config["epsilon"], float)
-                                        and math.isfinite(config["epsilon"])
-                                        and config["epsilon"] > 0):
-            # Keras itself also takes NaN, Infinity and negatives, which break training.
-            raise InvalidArgumentError(
-                "`epsilon` must be a positive, finite JSON float such as 1e-07 (Keras rejects "
-                "an integer).",
-                problem="Received {}.".format(show(config["epsilon"])), argument="epsilon",
-                value=config["epsilon"])
+        for setting in SETTINGS:
+            if setting in config:
+                # Keras itself also takes NaN, Infinity and negatives, which break training.
+                check_setting(setting, config[setting], in_file=True)
         if "backend" in config and not (isinstance(config["backend"], str)
                                         and config["backend"]):
             raise InvalidArgumentError("`backend` must be a non-empty string.",
@@ -360,9 +372,14 @@ def update_config(updates: Dict[str, Any], path: Optional[str] = None) -> Option
             _check_writable(target, path)
             _write_atomically(target, new)
     except OSError as e:
-        raise ConfigError("Cannot write the Keras config file {}.".format(path),
-                          problem=e.strerror or str(e), fix=_os_fix(e, path), path=path) from e
+        raise write_error(path, e) from e
     return old
+
+
+def write_error(path: str, e: OSError) -> ConfigError:
+    """The error for a write of keras.json that the operating system refused."""
+    return ConfigError("Cannot write the Keras config file {}.".format(path),
+                       problem=e.strerror or str(e), fix=_os_fix(e, path), path=path)
 
 
 def write_defaults_if_missing() -> None:

@@ -80,12 +80,12 @@ def split_names(names: Sequence[str]) -> tuple:
             if generation == 2:
                 legacy.append(spec)
                 continue
-        keras3.append(backends.get_backend(name, argument="backends", keras=3).name)
+        keras3.append(backends.get_backend(name, argument="backends", gen=3).name)
     return keras3, legacy
 
 
 def requirements(names: Sequence[str], numpy_below_2: bool) -> List[str]:
-    specs = [backends.get_backend(n, argument="backends", keras=3) for n in names]
+    specs = [backends.get_backend(n, argument="backends", gen=3) for n in names]
     reqs = ["keras"] + (["numpy<2"] if numpy_below_2 else [])
     reqs += [r for b in specs for r in b.requirements]
     return list(dict.fromkeys(reqs))  # numpy's backend needs jax too: ask pip once

@@ -17,7 +17,6 @@ from . import backends, config
 from .errors import ConfigError, KerasUnavailableError, KswitchError, SwitchFailedError, show
 
 ENV = "KERAS_BACKEND"
-SETTINGS = ("epsilon", "floatx", "image_data_format")
 
 # Parked Keras module trees, by backend; the active tree lives in sys.modules.
 _parked: Dict[str, Dict[str, ModuleType]] = {}
@@ -93,15 +92,15 @@ def config_api(keras: ModuleType) -> ModuleType:
 
 
 def read_settings(keras: ModuleType) -> Dict[str, Any]:
-    return {s: getattr(config_api(keras), s)() for s in SETTINGS}
+    return {s: getattr(config_api(keras), s)() for s in config.SETTINGS}
 
 
 def apply_settings(keras: ModuleType, settings: Dict[str, Any]) -> None:
-    for s in SETTINGS:
-        _set(keras, s, settings[s])
+    for s in config.SETTINGS:
+        _apply_setting(keras, s, settings[s])
 
 
-def _set(keras: ModuleType, setting: str, value: Any) -> None:
+def _apply_setting(keras: ModuleType, setting: str, value: Any) -> None:
     # Keras 3 layers take their dtype from the global dtype policy, derived from floatx once
     # and then cached: a floatx set later would not reach new layers. Keep a derived policy
     # in step; a policy the user chose (e.g. "mixed_float16") is left alone. (Keras 2 has none.)
@@ -118,10 +117,10 @@ def keras_module() -> ModuleType:
     if keras_imported():
         return sys.modules["keras"]
     name = active_backend()
-    keras = backends.current_generation()
-    if backends.lives_elsewhere(name, keras):  # e.g. keras.json says "theano" to Keras 3
+    generation = backends.current_generation()
+    if backends.lives_elsewhere(name, generation):  # e.g. keras.json says "theano" to Keras 3
         source = backend_source()
-        raise backends.elsewhere_error(name, keras, source=config.config_path() if
+        raise backends.elsewhere_error(name, generation, source=config.config_path() if
                                        source == "keras.json" else source)
     if name in _parked:  # parked when a scope that first imported Keras ended
         sys.modules.update(_parked.pop(name))
@@ -262,7 +261,7 @@ def restore(state: Dict[str, Any]) -> None:
 def file_settings() -> Dict[str, Any]:
     """The settings Keras takes from keras.json (or its defaults) when imported."""
     found = config.read_config() or {}
-    return {s: found.get(s, config.DEFAULTS[s]) for s in SETTINGS}
+    return {s: found.get(s, config.DEFAULTS[s]) for s in config.SETTINGS}
 
 
 def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
@@ -294,5 +293,5 @@ def set_setting(setting: str, value: Any) -> Any:
     """Set a session setting; returns the old value."""
     keras = keras_module()
     old = getattr(config_api(keras), setting)()
-    _set(keras, setting, value)
+    _apply_setting(keras, setting, value)
     return old
