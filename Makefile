@@ -7,7 +7,9 @@ R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-withr 
           r-cran-roxygen2 pandoc
 BACKENDS := c("tensorflow", "jax", "torch", "openvino")
 VERSION := $(shell sed -n 's/^Version: //p' DESCRIPTION)
-ENV_PYTHON = $(shell Rscript -e 'cat(file.path(path.expand(reticulate::virtualenv_root()), "r-keras", "bin", "python"))')
+# The environments' Pythons, by kswitch's own rule (after `make install`).
+env_python = $(shell Rscript -e 'cat(kswitch:::env_python("$(1)"))')
+ENV_PYTHON = $(call env_python,r-keras)
 # Keep tools' caches out of ~ and the tree.
 export TORCHINDUCTOR_CACHE_DIR ?= $(CURDIR)/.cache/torchinductor
 export PYTHONDONTWRITEBYTECODE := 1
@@ -37,7 +39,7 @@ python-env:
 # Multi-backend Keras 2.3.1 (TensorFlow 1.14, Theano, CNTK) on Python 3.6, for the legacy
 # tests; a second run only checks (about a second).
 LEGACY_BACKENDS := c("keras2-tensorflow", "theano", "cntk")
-LEGACY_PYTHON = $(shell Rscript -e 'cat(file.path(path.expand(reticulate::virtualenv_root()), "r-keras-legacy", "bin", "python"))')
+LEGACY_PYTHON = $(call env_python,r-keras-legacy)
 legacy-env: install
 	Rscript -e 'kswitch::install_backends($(LEGACY_BACKENDS))' \
 	  | grep -v '^Requirement already satisfied' || true

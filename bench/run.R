@@ -15,7 +15,7 @@ Sys.setenv(KERAS_HOME = file.path(home, "keras"), TF_CPP_MIN_LOG_LEVEL = "3",
 
 fresh <- function(fn, args = list()) callr::r(fn, args = args, libpath = .libPaths())
 median_of <- function(x) stats::median(unlist(x))
-env_python <- file.path(path.expand(reticulate::virtualenv_root()), "r-keras", "bin", "python")
+env_python <- kswitch:::env_python("r-keras")  # kswitch's rule for where the env lives
 
 # 1. First switch to a backend, Keras already imported on tensorflow ------------------------
 first_kswitch <- function(to) {
