@@ -18,8 +18,9 @@ def keras_home(tmp_path, monkeypatch):
 
 
 def run_fresh(code, tmp_path, extra_path=(), env_overrides=None):
-    """Run ``code`` in a fresh Python (Keras's import state is process-wide) with a private
-    KERAS_HOME and KERAS_BACKEND unset unless ``env_overrides`` says otherwise; its last printed line."""
+    """Run ``code`` in a fresh Python (Keras's import state is process-wide), with a private
+    KERAS_HOME and KERAS_BACKEND unset unless ``env_overrides`` says otherwise; returns the
+    last line it printed."""
     env = dict(os.environ, KERAS_HOME=str(tmp_path / "kh"), KERAS_BACKEND="",
                TF_CPP_MIN_LOG_LEVEL="3",
                PYTHONPATH=os.pathsep.join(list(extra_path) + [os.path.abspath(PYTHON_DIR)]))
