@@ -16,10 +16,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 # TensorFlow's C++ start-up chatter (no GPU, oneDNN notes) hides the output that matters.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup system-deps install python-env legacy-env demo test test-python test-r \
-        reliability bench docs clean
+.PHONY: setup system-deps install python-env legacy-env cran-packages demo test test-python \
+        test-r test-r-cran reliability bench docs clean
 
-setup: system-deps install python-env legacy-env
+setup: system-deps install python-env legacy-env cran-packages
 
 system-deps:
 	@if ! dpkg -s $(R_DEBS) >/dev/null 2>&1; then \
@@ -45,10 +45,35 @@ legacy-env: install
 	  | grep -v '^Requirement already satisfied' || true
 	test -x "$(LEGACY_PYTHON)"
 
+# The R Keras packages kswitch's users write models with (keras3; keras 2.x, the tutorials')
+# and CRAN's current reticulate (keras3 needs >= 1.42; Debian ships 1.28), in a library of
+# their own: Debian's reticulate stays the default, and the R suite runs under each. From CRAN
+# by default; CI points CRAN_REPO at a CRAN-like repository (an absolute file:// URL).
+CRAN_REPO ?= https://cloud.r-project.org
+CRAN_LIB := $(CURDIR)/.cache/r-cran-lib
+CRAN_PACKAGES := c("reticulate", "keras3", "keras")
+CRAN_DEBS := r-cran-generics r-cran-zeallot r-cran-rstudioapi r-cran-backports r-cran-whisker \
+             r-cran-tidyselect r-cran-rcpp r-cran-rcpptoml r-cran-here r-cran-png \
+             r-cran-rappdirs r-cran-fastmap r-cran-glue r-cran-yaml r-cran-lifecycle \
+             r-cran-base64enc
+cran-packages: system-deps
+	@if ! dpkg -s $(CRAN_DEBS) >/dev/null 2>&1; then \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    $(CRAN_DEBS) || { $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    $(CRAN_DEBS); }; \
+	fi
+	mkdir -p "$(CRAN_LIB)"
+	R_LIBS="$(CRAN_LIB)" Rscript -e 'lib <- "$(CRAN_LIB)"; want <- $(CRAN_PACKAGES); \
+	  missing <- setdiff(want, rownames(installed.packages(lib.loc = lib))); \
+	  if (length(missing)) install.packages(missing, lib = lib, repos = "$(CRAN_REPO)", quiet = TRUE); \
+	  stopifnot(all(want %in% rownames(installed.packages(lib.loc = lib))))'
+
 demo: setup
 	Rscript demo/backends.R man/figures/compare-backends.png
 
-test: setup test-python test-r reliability
+test: setup test-python test-r test-r-cran reliability
 
 test-python:
 	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python
@@ -70,6 +95,24 @@ test-r:
 	@ls -A /tmp ~ > check/after.txt; \
 	  if ! diff check/before.txt check/after.txt; then \
 	    echo "R CMD check left files in /tmp or ~ (lines with >)"; exit 1; fi
+
+# The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
+# tests run here; under Debian's reticulate they skip, saying why), against the installed
+# kswitch; then the same look at /tmp and ~.
+test-r-cran: install cran-packages
+	mkdir -p check
+	ls -A /tmp ~ > check/before-cran.txt
+	cd tests/testthat && R_LIBS="$(CRAN_LIB)" Rscript -e 'stopifnot(packageVersion("reticulate") >= "1.42"); \
+	  message("reticulate ", packageVersion("reticulate"), ", keras3 ", packageVersion("keras3"), \
+	          ", keras ", packageVersion("keras")); \
+	  testthat::test_dir(".", package = "kswitch", load_package = "installed", \
+	                     reporter = testthat::ProgressReporter$$new(show_praise = FALSE))' \
+	  2>&1 | tee ../../check/testthat-cran.log
+	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
+	  check/testthat-cran.log | tail -n 1
+	@ls -A /tmp ~ > check/after-cran.txt; \
+	  if ! diff check/before-cran.txt check/after-cran.txt; then \
+	    echo "The testthat run left files in /tmp or ~ (lines with >)"; exit 1; fi
 
 # Concurrency, SIGKILL, failing backends, hostile config, bad arguments (a few minutes);
 # rewrites RELIABILITY.md from this run and fails if anything was lost or misbehaved.

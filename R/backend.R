@@ -36,8 +36,13 @@
 #' @param backend Name of the backend: one of `"tensorflow"`, `"jax"`, `"torch"`,
 #'   `"numpy"`, `"openvino"` (Keras 3), or `"theano"`, `"cntk"` (Keras 2.3.1; see
 #'   below and [backends()]). Case-sensitive, as in Keras.
+#' @param gpu Accepted so that keras3 code keeps working when kswitch masks keras3's
+#'   `use_backend(backend, gpu = NA)`: `NA` (the default) and `FALSE` use the backend as it
+#'   is installed (kswitch installs CPU builds, see [install_backends()]); `TRUE` is an error
+#'   unless the backend sees a GPU device.
+#' @param ... These dots are for future extensions and must be empty.
 #' @param persist Also write the backend to `keras.json` (see [keras_config_path()])?
-#'   Other settings and unknown keys in the file are kept.
+#'   Other settings and unknown keys in the file are kept. Must be named.
 #' @returns The previous backend's name, invisibly.
 #' @family backends
 #' @seealso [keras.config.set_backend()](https://keras.io/api/utils/config_utils/), which
@@ -47,11 +52,13 @@
 #' old <- use_backend("jax", persist = FALSE)
 #' backend()
 #' use_backend(old, persist = FALSE)
-use_backend <- function(backend, persist = TRUE) {
+use_backend <- function(backend, gpu = NA, ..., persist = TRUE) {
+  rlang::check_dots_empty()
   check_string(backend)
+  check_flag(gpu, allow_na = TRUE)
   check_flag(persist)
   bind_python(backend)
-  result <- core_call("use_backend", backend, persist = persist)
+  result <- core_call("use_backend", backend, persist = persist, gpu = isTRUE(gpu))
   inform_switch(result)
   if (isTRUE(result$breaks_keras3)) warn_breaks_keras3(result)
   invisible(result$previous)

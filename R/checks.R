@@ -31,9 +31,11 @@ check_strings <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_en
   invisible(x)
 }
 
-check_flag <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
-  if (!(is.logical(x) && length(x) == 1 && !is.na(x))) {
-    abort_argument(arg, x, "`TRUE` or `FALSE`", call)
+check_flag <- function(x, allow_na = FALSE, arg = rlang::caller_arg(x),
+                       call = rlang::caller_env()) {
+  if (!(is.logical(x) && length(x) == 1 && (allow_na || !is.na(x)))) {
+    abort_argument(arg, x, if (allow_na) "`TRUE`, `FALSE` or `NA`" else "`TRUE` or `FALSE`",
+                   call)
   }
   invisible(x)
 }

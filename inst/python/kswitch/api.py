@@ -43,13 +43,28 @@ def _transaction(change: Callable[[], Any], updates: Optional[Dict[str, Any]] = 
     return result
 
 
-def use_backend(backend: str, persist: bool = True) -> Dict[str, Any]:
-    """Switch this session to ``backend`` and, with ``persist``, write it to keras.json."""
+def use_backend(backend: str, persist: bool = True, gpu: bool = False) -> Dict[str, Any]:
+    """Switch this session to ``backend`` and, with ``persist``, write it to keras.json.
+
+    ``gpu`` (keras3's argument) requires the backend to see a GPU, else the switch is undone.
+    """
     spec = backends.get_backend(backend)
     backends.require_installed(spec)
+
+    def change() -> Dict[str, Any]:
+        result = switch.switch(spec.name)
+        if gpu and not _sees_gpu(spec.name):
+            raise NotSupportedError(
+                "`gpu = TRUE`, but the {} backend sees no GPU in this Python ({}).".format(
+                    show(spec.name), sys.executable),
+                problem="kswitch installs CPU builds; a GPU needs a GPU build of {} and a "
+                        "driver.".format(spec.modules[0]),
+                fix="Use `gpu = NA` (the default) to run on what is installed.",
+                argument="gpu", value=True)
+        return result
+
     start = time.perf_counter()
-    result = _transaction(lambda: switch.switch(spec.name),
-                          {"backend": spec.name} if persist else None)
+    result = _transaction(change, {"backend": spec.name} if persist else None)
     result["seconds"] = time.perf_counter() - start
     override = switch.outside_override()
     result.update(backend=spec.name, persisted_to=config.config_path() if persist else None,
@@ -57,6 +72,17 @@ def use_backend(backend: str, persist: bool = True) -> Dict[str, Any]:
                   # Keras 3 fails at import on this name: programs sharing the file break.
                   breaks_keras3=persist and spec.name in backends.LEGACY_ONLY)
     return result
+
+
+def _sees_gpu(name: str) -> bool:
+    """Whether the backend library (imported by now) finds a GPU device."""
+    if name == "tensorflow":
+        return bool(sys.modules["tensorflow"].config.list_physical_devices("GPU"))
+    if name == "jax":
+        return any(d.platform == "gpu" for d in sys.modules["jax"].devices())
+    if name == "torch":
+        return bool(sys.modules["torch"].cuda.is_available())
+    return False  # numpy and openvino (CPU here); Keras 2.3.1's backends are never asked
 
 
 def begin_scope(backend: Optional[str] = None, epsilon: Any = None, floatx: Any = None,
