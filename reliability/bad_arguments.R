@@ -5,7 +5,7 @@ test_dir <- file.path("tests", "testthat")
 sys.source(file.path(test_dir, "helper-bad-arguments.R"), envir = table <- new.env())
 cases <- table$bad_argument_cases()
 results <- as.data.frame(testthat::test_file(
-  file.path(test_dir, "test-arguments.R"), reporter = "silent", package = "kswitch",
+  file.path(test_dir, "test-checks.R"), reporter = "silent", package = "kswitch",
   load_package = "installed"))
 failed <- sum(results$failed) + sum(results$error) + sum(results$skipped)
 functions <- vapply(table$argument_table, function(row) row$fn, "")
