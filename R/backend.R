@@ -153,10 +153,10 @@ backends <- function() {
 }
 
 # What the other Keras generation's environment has, asked of its own Python (which imports
-# no Keras to answer); NULL when it does not exist or cannot answer.
+# no Keras to answer); only where it looked when it does not exist or cannot answer.
 other_installed <- function(python) {
-  if (!file.exists(python)) return(NULL)
+  if (!file.exists(python)) return(list(python = python))
   out <- run_python(python, c("-m", "kswitch.bind", "installed"), timeout = 120)
-  if (out$status != 0) return(NULL)
+  if (out$status != 0) return(list(python = python))
   jsonlite::fromJSON(out$stdout, simplifyVector = FALSE)
 }

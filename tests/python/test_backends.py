@@ -72,33 +72,9 @@ def test_other_generations_backend_says_how_to_get_it(name, gen, needs):
     assert 'install_backends("{}")'.format(name) in text
 
 
-def test_bind_generation_follows_keras_precedence(keras_home, monkeypatch, capsys):
-    from kswitch import bind
-    monkeypatch.delenv("KERAS_BACKEND", raising=False)
-    assert bind.generation_for() == 3 and bind.generation_for("theano") == 2
-    keras_home.mkdir()
-    (keras_home / "keras.json").write_text('{"backend": "cntk"}')
-    assert bind.generation_for() == 2 and bind.generation_for("jax") == 3
-    monkeypatch.setenv("KERAS_BACKEND", "torch")
-    assert bind.generation_for() == 3
-    (keras_home / "keras.json").write_text('{"backend": ')  # untrusted: the core reports it
-    monkeypatch.delenv("KERAS_BACKEND")
-    assert bind.main(["generation"]) == 0 and capsys.readouterr().out == "3\n"
-
-
 def test_install_routes_legacy_names_to_their_environment():
     from kswitch import install
     keras3, legacy = install.split_names(["jax", "theano", "keras2-tensorflow", "cntk"])
     assert keras3 == ["jax"] and [b.name for b in legacy] == ["theano", "tensorflow", "cntk"]
     with pytest.raises(UnknownBackendError):
         install.split_names(["keras2-jax"])
-
-
-def test_backend_versions_names_the_argument():
-    from kswitch import api
-    versions = api.backend_versions("numpy")
-    assert versions == {"backend": backends.distribution_version(("numpy",)),
-                        "keras": backends.keras_version()}
-    with pytest.raises(UnknownBackendError) as e:
-        api.backend_versions("Torch", argument="backends")
-    assert e.value.argument == "backends"

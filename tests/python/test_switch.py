@@ -147,15 +147,6 @@ def test_scope_that_first_imported_keras_parks_it_with_the_file_settings(tmp_pat
     """, tmp_path) == "0.01"
 
 
-def test_backend_missing_says_why(tmp_path):
-    assert run("""
-        from kswitch import api, backends
-        assert api.backend_missing("jax") is None
-        absent = backends.Backend("x", ("kswitch_no_such_module",), (), False, ())
-        print(backends.missing_modules(absent))
-    """, tmp_path) == "['kswitch_no_such_module']"
-
-
 def test_first_import_writes_a_missing_keras_json_atomically_itself(tmp_path):
     # Keras would write it in place, unlocked, without a trailing newline; kswitch's atomic
     # write (same content, with the newline) leaves it nothing to write.

@@ -159,14 +159,6 @@ test_that("an empty or relative KERAS_HOME is an error naming the fix", {
   expect_error(keras_config_path(), "set but empty", class = "kswitch_error_config")
 })
 
-test_that("local_keras_home() makes a relative path absolute, so setwd() cannot move it", {
-  dir <- local_test_home()
-  dir.create(dir)
-  withr::local_dir(dir)
-  local_keras_home("rel")
-  expect_equal(keras_config_path(), file.path(dir, "rel", "keras.json"))
-})
-
 test_that("a read-only keras.json is never replaced", {
   home <- local_test_home()
   path <- write_config(home, '{"backend": "tensorflow"}')

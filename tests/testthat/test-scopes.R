@@ -101,3 +101,11 @@ test_that("with_keras_home() and local_keras_home() point kswitch elsewhere, the
   expect_equal(keras_config_path(), file.path(home, "keras.json"))
   expect_equal(python_env("KERAS_HOME"), home)
 })
+
+test_that("local_keras_home() makes a relative path absolute, so setwd() cannot move it", {
+  dir <- local_test_home()
+  dir.create(dir)
+  withr::local_dir(dir)
+  local_keras_home("rel")
+  expect_equal(keras_config_path(), file.path(dir, "rel", "keras.json"))
+})

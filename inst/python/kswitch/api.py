@@ -159,15 +159,15 @@ def backends_table(other: Optional[Dict[str, Any]] = None) -> Dict[str, List[Any
 
     This Python's backends first; then the other Keras generation's, as ``other`` reports them
     (the ``python -m kswitch.bind installed`` answer of that environment's Python, which R
-    runs; never active or loaded in this session).
+    runs, or just its ``python`` when it has none; never active or loaded in this session).
     """
     active, loaded = _active_or_none(), switch.loaded_backends()
     gen = backends.current_generation()
     here = backends.installed_here()
-    there = other or {"keras": None, "python": None, "backends": {}}
+    there = dict({"keras": None, "python": None}, **(other or {}))  # R names a missing one
     rows = [(b, here, b.name == active, b.name in loaded) for b in backends.GENERATIONS[gen]]
     rows += [(b, there, False, False) for b in backends.GENERATIONS[backends.other(gen)]]
-    state = [env["backends"].get(b.name) or [False, None] for b, env, _, _ in rows]
+    state = [(env.get("backends") or {}).get(b.name) or [False, None] for b, env, _, _ in rows]
     return {
         "backend": [b.name for b, _, _, _ in rows],
         "installed": [ok for ok, _ in state],

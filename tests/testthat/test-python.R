@@ -1,4 +1,5 @@
-# These run in a new R process: they are about what happens before Python or Keras starts.
+# What happens before Python or Keras starts (R/python.R binds a Python on first use):
+# these run in a new R process.
 
 test_that("library(kswitch) starts no Python; config functions import no Keras", {
   local_test_home()
@@ -56,29 +57,4 @@ test_that("keras.json decides at start-up, and KERAS_BACKEND set outside R overr
   expect_match(out$message, "KERAS_BACKEND")
   expect_match(out$message, "overrides")
   expect_equal(read_config_file(home)$backend, "tensorflow")
-})
-
-test_that("the predict-only backends (numpy, openvino) load, predict and switch back", {
-  local_test_home()
-  # Importing openvino writes ~/intel (telemetry): give the child a home of its own, and name
-  # the Python, since reticulate would look for its virtualenvs under that home.
-  home <- tempfile("home-", tmpdir = test_root)
-  dir.create(home)
-  out <- in_fresh_r(function() {
-    library(kswitch)
-    predict_on <- function(name) {
-      suppressMessages(use_backend(name, persist = FALSE))
-      keras <- keras_module()
-      model <- keras$Sequential(list(keras$Input(shape = list(3L)),
-                                     keras$layers$Dense(2L, kernel_initializer = "ones")))
-      out <- model$predict(matrix(1, 1, 3), verbose = 0L)
-      c(keras$config$backend(), as.character(out))
-    }
-    list(numpy = predict_on("numpy"), openvino = predict_on("openvino"),
-         jax = predict_on("jax"), back = predict_on("openvino"))
-  }, env = c(HOME = home, RETICULATE_PYTHON = keras_config()$python))
-  expect_equal(out$numpy, c("numpy", "3", "3"))
-  expect_equal(out$openvino, c("openvino", "3", "3"))
-  expect_equal(out$jax, c("jax", "3", "3"))
-  expect_equal(out$back, c("openvino", "3", "3"))
 })
