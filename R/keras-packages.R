@@ -56,3 +56,142 @@ tell_masked_once <- function(pkgname, ...) {
                       "session, call `kswitch::use_backend()`."), pkgname)
   ), class = "kswitch_message_masked")
 }
+
+# Following switches ----------------------------------------------------------------------
+# keras3 and keras keep Python module objects in their namespaces, resolved once and then
+# fixed (keras3's `tf` and `np` hold TensorFlow and NumPy, the same in every Keras tree). A
+# module object is an R environment holding the module's pointer (`pyobj`); kswitch points
+# the same environment at the active tree, so the attached package's copy of an exported
+# binding and any reference a user took follow too.
+package_modules <- list(keras3 = c(keras = "keras", ops = "keras.ops"), keras = c(keras = "keras"))
+
+# Called by core_call() whenever the active Keras module tree changed (NULL: not imported).
+follow_keras_tree <- function(tree) {
+  .kswitch$tree <- tree
+  for (pkg in intersect(names(package_modules), loadedNamespaces())) {
+    ns <- asNamespace(pkg)
+    modules <- package_modules[[pkg]]
+    for (name in names(modules)) repoint(ns[[name]], modules[[name]], tree)
+  }
+  if (!is.null(tree) && isNamespaceLoaded("keras3")) register_keras3_methods(tree)
+}
+
+repoint <- function(object, module, tree) {
+  if (!is.environment(object)) return()  # not set yet: the package's .onLoad has not run
+  if (exists("module", envir = object, inherits = FALSE)) {
+    # An unresolved delay-load proxy: it imports from sys.modules, the active tree, when used.
+    if (is.null(tree)) import_through_kswitch(object)
+    return()
+  }
+  active <- if (!is.null(tree)) sys_module(module)
+  if (is.null(active)) {  # Keras is not imported now: resolve again, through kswitch, when used
+    rm("pyobj", envir = object)
+    assign("module", module, envir = object)
+    import_through_kswitch(object)
+  } else {
+    assign("pyobj", get("pyobj", envir = active), envir = object)
+  }
+}
+
+# A proxy's first use then imports Keras as kswitch does (its Python, a parked tree put back,
+# torch first, rolled back on failure) before reticulate takes the module from sys.modules.
+import_through_kswitch <- function(proxy) {
+  if (!exists("before_load", envir = proxy, inherits = FALSE)) {
+    assign("before_load", function() keras_module(), envir = proxy)
+  }
+}
+
+# sys.modules[name] without the import machinery (about 10 us), or NULL.
+sys_module <- function(name) {
+  if (is.null(.kswitch$sys_modules)) {
+    .kswitch$sys_modules <- reticulate::import("sys", convert = FALSE)$modules
+  }
+  reticulate::py_get_item(.kswitch$sys_modules, name, silent = TRUE)
+}
+
+# keras3 registers S3 methods for the backend's tensor classes (as.array(), `^`, ...) in a
+# reticulate load hook that runs once, when Keras is first imported. Run keras3's own hook
+# again for each new tree.
+register_keras3_methods <- function(tree) {
+  if (tree %in% .kswitch$keras3_trees) return()
+  .kswitch$keras3_trees <- c(.kswitch$keras3_trees, tree)
+  hook <- keras3_load_hook()
+  if (is.function(hook)) hook()
+}
+
+# reticulate drops a load hook once it has run, so kswitch rebuilds keras3's from the body of
+# keras3's .onLoad: `py_register_load_hook("keras", function() ...)`, evaluated where keras3's
+# own functions are found.
+keras3_load_hook <- function() {
+  if (is.null(.kswitch$keras3_hook)) {
+    ns <- asNamespace("keras3")
+    expr <- find_load_hook(body(get(".onLoad", envir = ns)), "keras")
+    .kswitch$keras3_hook <- if (is.null(expr)) FALSE else eval(expr, new.env(parent = ns))
+  }
+  .kswitch$keras3_hook
+}
+
+find_load_hook <- function(expr, module) {
+  if (!is.call(expr)) return(NULL)
+  if (deparse(expr[[1]])[[1]] %in% c("py_register_load_hook", "reticulate::py_register_load_hook") &&
+      length(expr) >= 3 && identical(expr[[2]], module)) {
+    return(expr[[3]])
+  }
+  for (part in as.list(expr)[-1]) {
+    found <- find_load_hook(part, module)
+    if (!is.null(found)) return(found)
+  }
+  NULL
+}
+
+# Start-up ----------------------------------------------------------------------------------
+# Run `f` when `pkg` loads, or now if it has.
+on_package_load <- function(pkg, f) {
+  if (isNamespaceLoaded(pkg)) f() else setHook(packageEvent(pkg, "onLoad"), function(...) f())
+}
+
+# keras3's .onLoad sets KERAS_BACKEND to itself or "tensorflow", which would make Keras ignore
+# keras.json. kswitch takes that default back (a value the user set stays), binds its Keras 3
+# environment before anything starts Python, and makes keras3's first use of Keras import it
+# through kswitch.
+keras3_loaded <- function() {
+  if (keras_backend_is_keras3_default()) set_env_var("KERAS_BACKEND", NA)
+  bind_python(generation = 3L)
+  follow_keras_tree(.kswitch$tree)
+}
+
+# Whether KERAS_BACKEND is keras3's default rather than the user's (or kswitch's) choice. Only
+# "tensorflow" can be keras3's. When kswitch loaded first it knows what the user had; when
+# keras3 did, a value set before R started or in an Renviron file is the user's.
+keras_backend_is_keras3_default <- function() {
+  if (!identical(Sys.getenv("KERAS_BACKEND", NA), "tensorflow")) return(FALSE)
+  if (!is.null(.kswitch$core) && identical(core_call("backend_source"), "kswitch")) return(FALSE)
+  if (!is.null(.kswitch$keras_backend_before_keras3)) {
+    return(is.na(.kswitch$keras_backend_before_keras3))
+  }
+  !env_var_set_at_start("KERAS_BACKEND")
+}
+
+env_var_set_at_start <- function(name) {
+  exec_env <- tryCatch(readBin("/proc/self/environ", "raw", 1e6), error = function(e) raw())
+  exec_env[exec_env == as.raw(0)] <- as.raw(10)
+  if (any(startsWith(strsplit(rawToChar(exec_env), "\n")[[1]], paste0(name, "=")))) return(TRUE)
+  files <- c(Sys.getenv(c("R_ENVIRON_USER", "R_ENVIRON")), ".Renviron", "~/.Renviron",
+             file.path(R.home("etc"), "Renviron.site"))
+  files <- unique(files[nzchar(files) & file.exists(files)])
+  pattern <- sprintf("^\\s*%s\\s*=", name)
+  any(vapply(files, function(f) any(grepl(pattern, readLines(f, warn = FALSE))), NA))
+}
+
+# keras 2.x cannot run on Keras 3, and uses tf.keras unless KERAS_IMPLEMENTATION is "keras":
+# kswitch binds its Keras 2.3.1 environment and, unless the user chose an implementation,
+# makes keras use standalone Keras, the one whose backend kswitch switches.
+keras2_loaded <- function() {
+  bind_python(generation = 2L)
+  on_keras2 <- identical(.kswitch$bound, default_legacy_envname()) ||
+    (python_started() && python_generation() == 2L)
+  if (on_keras2 && is.na(Sys.getenv("KERAS_IMPLEMENTATION", NA))) {
+    set_env_var("KERAS_IMPLEMENTATION", "keras")
+  }
+  follow_keras_tree(.kswitch$tree)
+}

@@ -17,13 +17,14 @@ env_python <- function(envname) {
 }
 
 # Before Python starts: RETICULATE_PYTHON wins (reticulate reads it), else kswitch's env for
-# the Keras generation that has `backend` (by default the one Keras would start on).
-bind_python <- function(backend = NULL) {
+# the Keras `generation` asked for (keras3 and keras 2.x ask for theirs), or else for the one
+# that has `backend` (by default the one Keras would start on).
+bind_python <- function(backend = NULL, generation = NULL) {
   if (python_started() || !is.null(.kswitch$bound)) return(invisible())
   if (nzchar(Sys.getenv("RETICULATE_PYTHON"))) return(invisible())
   envname <- default_envname()
   if (file.exists(env_python(default_legacy_envname())) &&
-      identical(generation_needed(backend), 2L)) {
+      identical(generation %||% generation_needed(backend), 2L)) {
     envname <- default_legacy_envname()
   }
   if (reticulate::virtualenv_exists(envname)) {
@@ -52,6 +53,22 @@ run_python <- function(python, args, ...) {
   processx::run(python, args, env = env, error_on_status = FALSE, ...)
 }
 
+# Sets (NA: unsets) an environment variable where Python sees it: once Python runs, R's
+# Sys.setenv() does not reach os.environ, while os.environ's changes reach R. Returns the old
+# value.
+set_env_var <- function(name, value) {
+  old <- Sys.getenv(name, unset = NA)
+  if (python_started()) {
+    environ <- reticulate::import("os", convert = FALSE)$environ
+    if (is.na(value)) environ$pop(name, NULL) else environ$`__setitem__`(name, value)
+  } else if (is.na(value)) {
+    Sys.unsetenv(name)
+  } else {
+    do.call(Sys.setenv, stats::setNames(list(value), name))
+  }
+  old
+}
+
 core <- function() {
   if (is.null(.kswitch$core)) {
     bind_python()
@@ -66,9 +83,11 @@ python_generation <- function() core_call("keras_generation")
 python_started <- function() reticulate::py_available(initialize = FALSE)
 
 # Call an entry point of the Python core; a kswitch error becomes a classed R condition
-# raised from the exported function that called this one.
+# raised from the exported function that called this one. When the call changed the active
+# Keras module tree (a switch, a scope, a first import, a rollback), keras3 and keras follow.
 core_call <- function(fn, ..., call = rlang::caller_env()) {
   out <- core()$r_call(fn, ...)
+  if (!identical(out$tree, .kswitch$tree)) follow_keras_tree(out$tree)
   if (!is.null(out$error)) abort_python(out$error, call = call)
   out$value
 }

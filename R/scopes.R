@@ -142,11 +142,4 @@ with_keras_home <- function(path, code) {
 }
 
 # Sets KERAS_HOME (NA unsets it) where Python sees it; returns the old value.
-set_keras_home <- function(path) {
-  if (python_started()) {
-    return(core_call("set_keras_home", if (is.na(path)) NULL else path) %||% NA_character_)
-  }
-  old <- Sys.getenv("KERAS_HOME", unset = NA)
-  if (is.na(path)) Sys.unsetenv("KERAS_HOME") else Sys.setenv(KERAS_HOME = path)
-  old
-}
+set_keras_home <- function(path) set_env_var("KERAS_HOME", path)

@@ -32,11 +32,11 @@ def no_keras(monkeypatch):
 
 def test_r_call_returns_the_value_or_the_error_as_data():
     assert api.r_call("backend_versions", "numpy") == {
-        "value": api.backend_versions("numpy"), "error": None}
+        "value": api.backend_versions("numpy"), "error": None, "tree": None}
     with pytest.raises(UnknownBackendError) as raised:
         api.backend_versions("Torch", argument="backends")
     out = api.r_call("backend_versions", "Torch", argument="backends")
-    assert out == {"value": None, "error": raised.value.to_dict()}
+    assert out == {"value": None, "error": raised.value.to_dict(), "tree": None}
     assert out["error"]["classes"][0] == "kswitch_error_backend_unknown"
     assert out["error"]["argument"] == "backends" and out["error"]["value"] == "Torch"
 
@@ -263,3 +263,17 @@ def test_failed_write_in_a_loaded_session_keeps_an_outside_keras_backend(tmp_pat
     api.use_backend("jax", persist=True)  # and the next write works
     print(api.backend(), switch.backend_source(), config.read_config()["backend"])
     """, tmp_path, env_overrides={"KERAS_BACKEND": "tensorflow"}) == "jax kswitch jax"
+
+
+def test_r_call_names_the_active_keras_tree(tmp_path):
+    # R repoints the R Keras packages when this changes: it must change with every switch,
+    # come back with a parked tree, and be None when Keras is not imported.
+    assert run_fresh("""
+    from kswitch import api
+    trees = [api.r_call("backend")["tree"], api.r_call("keras_module")["tree"]]
+    for name in ("jax", "tensorflow"):
+        trees.append(api.r_call("use_backend", name, persist=False)["tree"])
+    failed = api.r_call("use_backend", "Jax", persist=False)
+    assert failed["error"] and failed["tree"] == trees[-1]
+    print(trees[0], trees[1] != trees[2], trees[1] == trees[3])
+    """, tmp_path) == "None True True"

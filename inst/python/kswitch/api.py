@@ -15,7 +15,7 @@ from .errors import BackendUnavailableError, KswitchError, NotSupportedError, sh
 
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
-           "clear_session", "shape", "keras_module", "set_keras_home", "begin_scope",
+           "clear_session", "shape", "keras_module", "backend_source", "begin_scope",
            "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager",
            "keras_generation", "backend_versions", "comparison_target", "set_random_seed",
            "repair_config"]
@@ -294,14 +294,8 @@ def eager(f: Callable) -> Callable:
     return keras.backend.eager(f) if backends.generation(keras.__version__) == 2 else f
 
 
-def set_keras_home(path: Optional[str]) -> Optional[str]:
-    """Set (or with None, unset) KERAS_HOME in this process; returns the old value."""
-    old = os.environ.get("KERAS_HOME")
-    if path is None:
-        os.environ.pop("KERAS_HOME", None)
-    else:
-        os.environ["KERAS_HOME"] = path
-    return old
+def backend_source() -> str:
+    return switch.backend_source()
 
 
 def keras_module() -> Any:
@@ -344,10 +338,16 @@ def backend_versions(backend: str, argument: str = "backend") -> Dict[str, Optio
 
 
 def r_call(name: str, *args: Any, **kwargs: Any) -> Dict[str, Any]:
-    """R's single entry point: a kswitch error comes back as data R turns into a condition."""
+    """R's single entry point: a kswitch error comes back as data R turns into a condition.
+
+    ``tree`` identifies the active Keras module tree after the call (None: Keras not
+    imported), so R can point the R Keras packages at it when it changed.
+    """
     if name not in __all__:
         raise ValueError("kswitch has no R entry point {!r}".format(name))
     try:
-        return {"value": globals()[name](*args, **kwargs), "error": None}
+        out = {"value": globals()[name](*args, **kwargs), "error": None}
     except KswitchError as e:
-        return {"value": None, "error": e.to_dict()}
+        out = {"value": None, "error": e.to_dict()}
+    out["tree"] = switch.tree_id()
+    return out

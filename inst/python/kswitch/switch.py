@@ -33,6 +33,12 @@ def keras_imported() -> bool:
     return "keras" in sys.modules
 
 
+def tree_id() -> Optional[str]:
+    """Which Keras module tree is active: the identity of sys.modules["keras"], or None."""
+    keras = sys.modules.get("keras")
+    return None if keras is None else str(id(keras))
+
+
 def active_backend() -> str:
     """The backend Keras runs on, or would run on if imported now. Imports nothing."""
     if keras_imported():
