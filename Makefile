@@ -126,8 +126,10 @@ reliability-doc: install
 	"$(ENV_PYTHON)" -m ruff check --quiet reliability
 	"$(ENV_PYTHON)" reliability/run.py RELIABILITY.md
 
+# bench/run.R rewrites bench/RESULTS.md; bench/keras3.R, with keras3, then adds its section.
 bench: setup
 	Rscript bench/run.R
+	R_LIBS="$(CRAN_LIB)" Rscript bench/keras3.R
 
 docs:
 	Rscript -e 'roxygen2::roxygenise()'

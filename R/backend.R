@@ -89,8 +89,10 @@ inform_switch <- function(result) {
                   quoted(result$backend), how))
   }
   if (!is.null(result$persisted_to)) {
-    bullets <- c(bullets, i = sprintf("Saved to %s: new sessions start on it.",
-                                      result$persisted_to))
+    # keras3 alone sets its own KERAS_BACKEND at load; kswitch loaded beside it takes that back.
+    who <- if (isNamespaceLoaded("keras3")) " (keras3 too, when kswitch is loaded)" else ""
+    bullets <- c(bullets, i = sprintf("Saved to %s: new sessions start on it%s.",
+                                      result$persisted_to, who))
   }
   if (!is.null(result$override)) {
     bullets <- c(bullets, "!" = sprintf(paste(

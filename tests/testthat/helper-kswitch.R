@@ -41,14 +41,25 @@ fit_small_model <- function(train = TRUE) {
 
 # Runs `code` (a function) in a new R process with kswitch's library paths and this
 # test's KERAS_HOME: for what needs a Python that has not started or imported Keras.
-# This session's KERAS_BACKEND (kswitch sets it on every switch) is not passed on.
+# This session's KERAS_BACKEND (kswitch sets it on every switch) is not passed on: the new
+# process starts without one, as a new R session does.
 in_fresh_r <- function(code, args = list(), env = character()) {
   vars <- c(callr::rcmd_safe_env(), KERAS_HOME = Sys.getenv("KERAS_HOME"),
             TORCHINDUCTOR_CACHE_DIR = Sys.getenv("TORCHINDUCTOR_CACHE_DIR"),
-            TF_CPP_MIN_LOG_LEVEL = "2", PYTHONDONTWRITEBYTECODE = "1", KERAS_BACKEND = "")
+            TF_CPP_MIN_LOG_LEVEL = "2", PYTHONDONTWRITEBYTECODE = "1", KERAS_BACKEND = NA)
   vars[names(env)] <- env
   callr::r(code, args = args, libpath = .libPaths(), env = vars)
 }
 
 # The backend Keras itself reports (imports Keras), to check backend() against it.
 backend_in_session <- function() keras_module()$config$backend()
+
+# A real import failure: a package named like the backend library, first on sys.path,
+# that raises on import (as a broken install does).
+shadow_library <- function(name, .local_envir = parent.frame()) {
+  dir <- tempfile("shadow-", tmpdir = test_root)
+  dir.create(file.path(dir, name), recursive = TRUE)
+  writeLines(sprintf('raise ImportError("simulated broken %s install")', name),
+             file.path(dir, name, "__init__.py"))
+  dir
+}

@@ -1,13 +1,3 @@
-# A real import failure: a package named like the backend library, first on sys.path,
-# that raises on import (as a broken install does).
-shadow_library <- function(name, .local_envir = parent.frame()) {
-  dir <- tempfile("shadow-", tmpdir = test_root)
-  dir.create(file.path(dir, name), recursive = TRUE)
-  writeLines(sprintf('raise ImportError("simulated broken %s install")', name),
-             file.path(dir, name, "__init__.py"))
-  dir
-}
-
 test_that("a failed switch is rolled back: same backend, still trains, file unchanged", {
   home <- local_test_home()
   path <- write_config(home, '{"backend": "tensorflow", "custom": 1}')

@@ -1,0 +1,265 @@
+# keras3 and keras 2.x follow kswitch (R/keras-packages.R). Every test runs in a new R
+# process: the R Keras packages are loaded there, never in this session.
+
+# keras3 needs reticulate >= 1.42, keras 2.2.5.0 (through the tensorflow R package) >= 1.32;
+# `make test-r-cran` runs this file with CRAN's reticulate and both installed.
+skip_without <- function(pkg, reticulate) {
+  if (!nzchar(system.file(package = pkg))) {
+    skip(sprintf("%s is not installed here (make test-r-cran installs it, with CRAN's reticulate)",
+                 pkg))
+  }
+  have <- utils::packageVersion("reticulate")
+  if (have < reticulate) skip(sprintf("%s needs reticulate >= %s; this is %s", pkg, reticulate, have))
+}
+skip_without_keras3 <- function() skip_without("keras3", "1.42")
+skip_without_keras2 <- function() {
+  skip_without("keras", "1.32")
+  skip_if_no_legacy()
+}
+
+# In a new R process: attach kswitch and keras3 in `order`, fit small keras3 models on each of
+# `backends` and report what keras3 says after every switch.
+keras3_round <- function(order, backends, extra = function() NULL) {
+  in_fresh_r(function(order, backends, extra) {
+    if (order == "keras3 first") {
+      library(keras3); library(kswitch)
+    } else {
+      library(kswitch); suppressMessages(library(keras3))
+    }
+    switch_to <- function(b) suppressMessages(kswitch::use_backend(b, persist = FALSE))
+    x <- matrix(runif(40), 10)
+    y <- matrix(runif(20), 10)
+    fit_one <- function() {
+      model <- keras_model_sequential(input_shape = 4) |> layer_dense(2)
+      model |> compile(optimizer = "sgd", loss = "mse")
+      history <- model |> fit(x, y, epochs = 1, verbose = 0)
+      list(model = model, loss = tail(history$metrics$loss, 1))
+    }
+    first <- fit_one()
+    before <- predict(first$model, x, verbose = 0)
+    steps <- lapply(backends, function(b) {
+      switch_to(b)
+      sum <- op_add(1, 2)
+      list(backend = b, config = config_backend(), kswitch = kswitch::backend(),
+           keras_module = keras3::keras$config$backend(), op_class = class(sum)[[1]],
+           as_array = as.array(sum), loss = fit_one()$loss)
+    })
+    switch_to(backends[[1]])
+    list(steps = steps, keras_backend = Sys.getenv("KERAS_BACKEND", NA),
+         same_prediction = isTRUE(all.equal(predict(first$model, x, verbose = 0), before)),
+         extra = extra())
+  }, args = list(order = order, backends = backends, extra = extra))
+}
+
+expected_op_class <- c(tensorflow = "tensorflow.tensor", jax = "jaxlib._jax.ArrayImpl",
+                       torch = "torch.Tensor")
+
+for (order in c("keras3 first", "kswitch first")) {
+  test_that(sprintf("keras3 follows every switch (%s)", order), {
+    skip_without_keras3()
+    local_test_home()
+    backends <- c("tensorflow", "jax", "torch", "tensorflow", "jax")
+    out <- keras3_round(order, backends)
+    for (step in out$steps) {
+      expect_equal(c(step$config, step$kswitch, step$keras_module), rep(step$backend, 3),
+                   label = step$backend)
+      expect_equal(step$op_class, expected_op_class[[step$backend]], label = step$backend)
+      expect_equal(as.numeric(step$as_array), 3, label = step$backend)  # keras3's S3 method
+      expect_true(is.finite(step$loss), label = step$backend)
+    }
+    expect_true(out$same_prediction)  # a model made before the switches, back on its backend
+    expect_true(is.na(out$keras_backend))  # keras3's default taken back: keras.json decides
+  })
+}
+
+test_that("keras3 stays with the session through a scope and a failed switch", {
+  skip_without_keras3()
+  local_test_home()
+  out <- in_fresh_r(function(shadow) {
+    library(keras3); library(kswitch)
+    reticulate::import("sys", convert = FALSE)$path$insert(0L, shadow)
+    suppressMessages(use_backend("tensorflow", persist = FALSE))
+    model <- keras_model_sequential(input_shape = 3) |> layer_dense(1)
+    in_scope <- with_backend("torch", c(config_backend(), class(op_ones(2))[[1]]))
+    after_scope <- config_backend()
+    failed <- tryCatch(use_backend("jax", persist = FALSE), error = function(e) class(e)[[1]])
+    list(in_scope = in_scope, after_scope = after_scope, failed = failed,
+         after_failure = c(config_backend(), kswitch::backend()),
+         predicts = dim(predict(model, matrix(1:6, 2), verbose = 0)))
+  }, args = list(shadow = shadow_library("jax")))
+  expect_equal(out$in_scope, c("torch", "torch.Tensor"))
+  expect_equal(out$after_scope, "tensorflow")
+  expect_equal(out$failed, "kswitch_error_switch_failed")
+  expect_equal(out$after_failure, c("tensorflow", "tensorflow"))
+  expect_equal(out$predicts, c(2L, 1L))
+})
+
+test_that("a scope that first imports Keras leaves keras3 to import it through kswitch", {
+  skip_without_keras3()
+  local_test_home()
+  out <- in_fresh_r(function() {
+    library(kswitch); suppressMessages(library(keras3))
+    in_scope <- with_backend("jax", config_backend())
+    imported <- keras_config()$keras_imported
+    list(in_scope = in_scope, imported = imported, after = config_backend(),
+         loaded = backends()$loaded[backends()$backend %in% c("tensorflow", "jax")])
+  })
+  expect_equal(out$in_scope, "jax")
+  expect_false(out$imported)  # as before the scope
+  expect_equal(out$after, "tensorflow")  # the session's own backend, imported by kswitch
+  expect_equal(out$loaded, c(TRUE, TRUE))  # and the scope's jax tree kept for a quick switch
+})
+
+test_that("after use_backend() saves a backend, keras3 code in a new session runs on it", {
+  skip_without_keras3()
+  home <- local_test_home()
+  in_fresh_r(function() suppressMessages(kswitch::use_backend("jax")))
+  for (order in c("keras3 first", "kswitch first")) {
+    out <- in_fresh_r(function(order) {
+      if (order == "keras3 first") {
+        library(keras3); library(kswitch)
+      } else {
+        library(kswitch); suppressMessages(library(keras3))
+      }
+      model <- keras_model_sequential(input_shape = 2) |> layer_dense(1)
+      c(config_backend(), class(op_ones(1))[[1]], kswitch::keras_config()$backend_source)
+    }, args = list(order = order))
+    expect_equal(out, c("jax", "jaxlib._jax.ArrayImpl", "keras.json"), label = order)
+  }
+  # Without kswitch, keras3 starts on its own default: what use_backend()'s message says.
+  expect_equal(in_fresh_r(function() { library(keras3); config_backend() }), "tensorflow")
+  msg <- in_fresh_r(function() {
+    library(keras3); library(kswitch)
+    tryCatch(use_backend("torch"), message = conditionMessage)
+  })
+  expect_match(msg, "keras3 too, when kswitch is loaded", fixed = TRUE)
+  expect_equal(read_config_file(home)$backend, "torch")
+})
+
+test_that("a KERAS_BACKEND the user set stays, and is not keras3's default", {
+  skip_without_keras3()
+  home <- local_test_home()
+  write_config(home, '{"backend": "jax"}')
+  out <- in_fresh_r(function() {
+    library(keras3); library(kswitch)
+    c(Sys.getenv("KERAS_BACKEND"), config_backend(), keras_config()$backend_source)
+  }, env = c(KERAS_BACKEND = "tensorflow"))
+  expect_equal(out, c("tensorflow", "tensorflow", "KERAS_BACKEND"))
+})
+
+# The tutorials' model, written with R keras functions.
+keras2_tutorial_round <- function(backends, first = NULL) {
+  in_legacy_r(function(backends, first) {
+    library(keras); library(kswitch)
+    if (!is.null(first)) use_backend(first, persist = FALSE)
+    data <- tutorial_data(2019)
+    lapply(backends, function(b) {
+      if (!is.null(b)) suppressMessages(use_backend(b, persist = FALSE))
+      model <- keras_model_sequential() %>%
+        layer_dense(units = 64, activation = "relu", input_shape = 20) %>%
+        layer_dropout(rate = 0.5) %>%
+        layer_dense(units = 64, activation = "relu") %>%
+        layer_dropout(rate = 0.5) %>%
+        layer_dense(units = 1, activation = "sigmoid")
+      model %>% compile(loss = "binary_crossentropy", optimizer = "rmsprop",
+                        metrics = "accuracy")
+      history <- model %>% fit(data$x_train, data$y_train, epochs = 2, batch_size = 128,
+                               verbose = 0)
+      c(keras::k_backend(), backend()$backend(), kswitch::backend(),
+        tail(history$metrics$loss, 1))
+    })
+  }, args = list(backends = backends, first = first))
+}
+
+test_that("R keras 2.x trains the tutorial's model on theano, cntk and tensorflow in one session", {
+  skip_without_keras2()
+  local_test_home()
+  out <- keras2_tutorial_round(list("theano", "cntk", "tensorflow", "theano"))
+  for (step in out) {
+    expect_equal(step[2:3], rep(step[[1]], 2))
+    expect_true(is.finite(as.numeric(step[[4]])))
+  }
+  expect_equal(vapply(out, `[[`, "", 1), c("theano", "cntk", "tensorflow", "theano"))
+})
+
+test_that("R keras 2.x follows a hand-edited keras.json in a new session", {
+  skip_without_keras2()
+  home <- local_test_home()
+  write_config(home, '{"backend": "theano", "floatx": "float32", "epsilon": 1e-07}')
+  out <- keras2_tutorial_round(list(NULL))
+  expect_equal(out[[1]][1:3], rep("theano", 3))
+})
+
+# The shared-names table of ?`keras-packages`, row by row, with keras 2.x attached first.
+test_that("with keras attached first, the shared names keep keras's contracts", {
+  skip_without_keras2()
+  local_test_home()
+  out <- in_legacy_r(function() {
+    library(keras)
+    startup <- NULL
+    withCallingHandlers(library(kswitch), packageStartupMessage = function(m) {
+      startup <<- conditionMessage(m)
+      invokeRestart("muffleMessage")
+    })
+    old <- use_backend("theano", persist = FALSE)  # keras's call, kswitch's function
+    where <- function(name) environmentName(environment(get(name, mode = "function")))
+    input <- layer_input(shape = 3)
+    list(
+      startup = startup,
+      where = vapply(c("use_backend", "backend", "k_shape", "k_backend", "k_epsilon",
+                       "k_set_epsilon", "k_floatx", "k_clear_session"), where, ""),
+      backend_module = class(backend())[[1]], backend_name = backend()$backend(),
+      k_shape = class(k_shape(input))[[1]], k_backend = k_backend(),
+      getters = list(k_epsilon(), k_floatx(), k_image_data_format()),
+      set = list(k_set_epsilon(1e-4), k_epsilon(), k_set_floatx("float64"), k_floatx(),
+                 k_set_image_data_format("channels_first"), k_image_data_format()),
+      keras_sees = list(keras::k_epsilon(), keras::k_floatx(), keras::k_image_data_format()),
+      cleared = is.null(k_clear_session()),
+      ours = c(kswitch::backend(), paste(kswitch::k_shape(input), collapse = " "))
+    )
+  })
+  expect_match(out$startup, "kswitch leaves keras's backend() and k_shape() to keras",
+               fixed = TRUE)
+  expect_equal(unname(out$where[c("use_backend", "k_backend", "k_epsilon", "k_set_epsilon",
+                                  "k_floatx", "k_clear_session")]), rep("kswitch", 6))
+  expect_equal(unname(out$where[c("backend", "k_shape")]), c("keras", "keras"))
+  expect_match(out$backend_module, "module")  # keras's backend(): the backend module
+  expect_equal(out$backend_name, "theano")
+  expect_match(out$k_shape, "theano|tensor")  # keras's k_shape(): a tensor
+  expect_equal(out$k_backend, "theano")
+  expect_equal(out$getters, list(1e-7, "float32", "channels_last"))
+  expect_equal(out$set, list(1e-7, 1e-4, "float32", "float64", "channels_last",
+                             "channels_first"))
+  expect_equal(out$keras_sees, list(1e-4, "float64", "channels_first"))
+  expect_true(out$cleared)
+  expect_equal(out$ours, c("theano", "NA 3"))
+})
+
+test_that("keras3's use_backend(backend, gpu) call works on kswitch's, and a masking is told once", {
+  skip_without_keras3()
+  home <- local_test_home()
+  out <- in_fresh_r(function() {
+    library(keras3); library(kswitch)
+    quiet <- function(code) suppressMessages(code)
+    quiet(use_backend("jax", FALSE))  # keras3's positional gpu = FALSE
+    gpu <- tryCatch(use_backend("torch", gpu = TRUE, persist = FALSE),
+                    error = function(e) c(class(e)[[1]], e$argument))
+    detach("package:keras3")
+    told <- character()
+    withCallingHandlers({
+      library(keras3)
+      detach("package:keras3")
+      library(keras3)
+    }, kswitch_message_masked = function(m) {
+      told <<- c(told, conditionMessage(m))
+      invokeRestart("muffleMessage")
+    })
+    list(backend = config_backend(), gpu = gpu, after_gpu = config_backend(), told = told)
+  })
+  expect_equal(out$backend, "jax")
+  # kswitch installs torch's CPU wheel, which never sees a GPU.
+  expect_equal(out$gpu, c("kswitch_error_not_supported", "gpu"))
+  expect_length(out$told, 1)
+  expect_match(out$told, "keras3::use_backend() now masks kswitch::use_backend()", fixed = TRUE)
+  expect_equal(read_config_file(home)$backend, "jax")  # persist = TRUE, kswitch's default
+})
