@@ -86,20 +86,13 @@ compare_backends <- function(model = tutorial_task(), backends = NULL, repeats =
   check_whole(seed, min = 0)
   check_flag(verbose)
   backends <- backends %||% installed_trainable_backends()
-  # Unknown names are the caller's typo: an error now, not a row.
+  # Unknown names are the caller's typo, and in a session comparison so is a backend of the
+  # other Keras generation: an error now, not a row.
   call <- rlang::current_env()
   targets <- lapply(backends, function(b) {
-    core_call("comparison_target", b, argument = "backends", call = call)
+    core_call("comparison_target", b, argument = "backends",
+              in_session = isolate == "session", call = call)
   })
-  elsewhere <- backends[!vapply(targets, `[[`, NA, "here")]
-  if (isolate == "session" && length(elsewhere)) {
-    rlang::abort(c(
-      sprintf("%s must run in a new R process: this session's Python has Keras %s.",
-              paste0('"', elsewhere, '"', collapse = ", "), core_call("config_info")$keras_version),
-      i = 'Use `isolate = "process"` to compare backends of both Keras generations.'),
-      class = c("kswitch_error_backend_elsewhere", "kswitch_error_backend_unavailable",
-                "kswitch_error"), argument = "isolate", call = call)
-  }
   state <- core_call("begin_scope")  # also refuses an untrusted keras.json, before any work
   # The runs read a private copy of keras.json: Keras writes a default file at import when
   # there is none, and must never write the caller's.
@@ -255,9 +248,9 @@ run_once <- function(backend, model, seed) {
     suppressMessages(use_backend(backend, persist = FALSE))
     keras <- keras_module()
     out$import_seconds <- now() - start
-    versions <- core_call("backend_versions", backend)
-    out$backend_version <- versions$backend %||% NA_character_
-    out$keras_version <- versions$keras %||% NA_character_
+    target <- core_call("comparison_target", backend)
+    out$backend_version <- target$backend_version %||% NA_character_
+    out$keras_version <- target$keras_version %||% NA_character_
     core_call("set_random_seed", as.integer(seed))
     out$metrics <- as_metrics(model(keras, seed, timer$step))
     NA_character_

@@ -94,11 +94,24 @@ def test_install_routes_legacy_names_to_their_environment():
         install.split_names(["keras2-jax"])
 
 
-def test_backend_versions_names_the_argument():
+def test_comparison_target_versions_and_argument():
     from kswitch import api
-    versions = api.backend_versions("numpy")
-    assert versions == {"backend": backends.distribution_version(("numpy",)),
-                        "keras": backends.keras_version()}
+    target = api.comparison_target("numpy")
+    assert target == {"backend": "numpy", "here": True,
+                      "backend_version": backends.distribution_version(("numpy",)),
+                      "keras_version": backends.keras_version()}
     with pytest.raises(UnknownBackendError) as e:
-        api.backend_versions("Torch", argument="backends")
+        api.comparison_target("Torch", argument="backends")
     assert e.value.argument == "backends"
+
+
+@pytest.mark.parametrize("name, backend", [("theano", "theano"),
+                                           ("keras2-tensorflow", "tensorflow")])
+def test_comparison_target_of_the_other_generation(name, backend):
+    from kswitch import api
+    assert api.comparison_target(name) == {"backend": backend, "here": False,
+                                           "backend_version": None, "keras_version": None}
+    with pytest.raises(BackendElsewhereError) as e:
+        api.comparison_target(name, in_session=True)
+    assert e.value.argument == "backends" and e.value.value == name
+    assert 'compare_backends(isolate = "process")' in str(e.value)
