@@ -240,6 +240,8 @@ one_line <- function(message) {
   paste(lines, collapse = " ")
 }
 
+# One line per backend when its runs are done: the median fit time and scores, or why it
+# failed; `seconds` is how long its runs took in all.
 inform_progress <- function(rows, seconds) {
   row <- rows[[1]]
   failed <- vapply(rows, function(r) !is.na(r$error), NA)

@@ -22,15 +22,15 @@ new_comparison <- function(runs, isolate) {
   structure(table, class = c("kswitch_comparison", "data.frame"), isolate = isolate)
 }
 
-
 format_seconds <- function(x) ifelse(is.na(x), "-", formatC(x, format = "f", digits = 3))
 format_metric <- function(x) ifelse(is.na(x), "-", formatC(x, format = "f", digits = 4))
 
 #' Summarise a backend comparison: one row per backend
 #'
 #' Medians over each backend's successful runs, and the fit time's spread (minimum and
-#' maximum). Printing a comparison shows this table, with the metrics the runs returned;
-#' `as.data.frame()` gives the runs.
+#' maximum). Printing a comparison shows this table, with the metrics the runs returned
+#' (times in seconds; with backends of both Keras generations, a `keras` column says which
+#' Keras ran each); `as.data.frame()` gives the runs.
 #'
 #' @param object,x A result of [compare_backends()].
 #' @param ... Unused.
@@ -78,31 +78,14 @@ summary.kswitch_comparison <- function(object, ...) {
 #' @export
 print.kswitch_comparison <- function(x, ...) {
   s <- summary(x)
+  keras <- unique(stats::na.omit(s$keras_version))
   where <- if (identical(attr(x, "isolate"), "session")) "in this R session" else
     "each in a new R process"
-  keras <- unique(stats::na.omit(s$keras_version))
   cat(sprintf("<Keras backend comparison: %d run%s per backend, %s%s>\n", max(s$runs),
               if (max(s$runs) == 1) "" else "s", where,
               if (length(keras) == 1) paste0("; Keras ", keras) else ""))
-  # The metrics some run returned (loss and accuracy when none did).
-  metrics <- setdiff(names(s), c(run_columns, "runs", "failed", "fit_min", "fit_max"))
-  metrics <- metrics[vapply(s[metrics], function(m) any(!is.na(m)), NA)]
-  if (!length(metrics)) metrics <- c("loss", "accuracy")
-  range <- function(low, high) {
-    ifelse(is.na(low), "-", sprintf("%.2f-%.2f", low, high))
-  }
-  shown <- data.frame(
-    backend = s$backend,
-    version = ifelse(is.na(s$backend_version), "-", s$backend_version),
-    `fit s` = format_seconds(s$fit_seconds), `fit range` = range(s$fit_min, s$fit_max),
-    `import s` = format_seconds(s$import_seconds),
-    `evaluate s` = format_seconds(s$evaluate_seconds),
-    lapply(s[metrics], format_metric),
-    ok = sprintf("%d/%d", s$runs - s$failed, s$runs),
-    check.names = FALSE, stringsAsFactors = FALSE
-  )
-  if (length(keras) > 1) shown$keras <- ifelse(is.na(s$keras_version), "-", s$keras_version)
-  print(shown, row.names = FALSE, right = TRUE)
+  # With both Keras generations, each row says which Keras ran it.
+  print(summary_table(s, keras_column = length(keras) > 1), row.names = FALSE, right = TRUE)
   failed <- s[!is.na(s$error), , drop = FALSE]
   for (i in seq_len(nrow(failed))) {
     cat(sprintf("%s failed: %s\n", failed$backend[[i]], failed$error[[i]]))
@@ -111,13 +94,37 @@ print.kswitch_comparison <- function(x, ...) {
   invisible(x)
 }
 
+# The summary formatted for printing, with the metrics some run returned (loss and accuracy
+# when none did).
+summary_table <- function(s, keras_column) {
+  metrics <- setdiff(names(s), c(run_columns, "runs", "failed", "fit_min", "fit_max"))
+  metrics <- metrics[vapply(s[metrics], function(m) any(!is.na(m)), NA)]
+  if (!length(metrics)) metrics <- c("loss", "accuracy")
+  or_dash <- function(x) ifelse(is.na(x), "-", x)
+  shown <- data.frame(
+    backend = s$backend, version = or_dash(s$backend_version),
+    keras = or_dash(s$keras_version),
+    `fit s` = format_seconds(s$fit_seconds),
+    `fit range` = ifelse(is.na(s$fit_min), "-", sprintf("%.2f-%.2f", s$fit_min, s$fit_max)),
+    `import s` = format_seconds(s$import_seconds),
+    `eval s` = format_seconds(s$evaluate_seconds),
+    lapply(s[metrics], format_metric),
+    ok = sprintf("%d/%d", s$runs - s$failed, s$runs),
+    check.names = FALSE, stringsAsFactors = FALSE
+  )
+  if (!keras_column) shown$keras <- NULL
+  shown
+}
+
 #' Plot a backend comparison: fit time and accuracy per backend
 #'
 #' Two panels drawn with base graphics: the fit time of each backend (every run as a
 #' grey dot, the median as a black diamond, the range from minimum to maximum as a line),
-#' and the accuracy of each run with its median, on a 0 to 1 scale. Backends whose runs
-#' all failed are marked "failed". Open a device first to write a file, e.g.
-#' [grDevices::png()].
+#' and the accuracy of each run with its median, on a 0 to 1 scale. The fit time is on a
+#' log scale when the slowest run took over 20 times as long as the fastest (Theano's
+#' first run, which compiles, does). With backends of both Keras generations, the x axis
+#' groups them by Keras version. Backends whose runs all failed are marked "failed". Open
+#' a device first to write a file, e.g. [grDevices::png()].
 #'
 #' @param x A result of [compare_backends()].
 #' @param ... Passed to [graphics::plot.default()] for both panels (e.g. `cex`).
@@ -141,25 +148,53 @@ print.kswitch_comparison <- function(x, ...) {
 #' unlink(file)
 plot.kswitch_comparison <- function(x, ...) {
   runs <- as.data.frame(x)
-  names <- unique(runs$backend)
-  at <- match(runs$backend, names)
-  ok <- is.na(runs$error)
   s <- summary(x)
-  old <- graphics::par(mfrow = c(1, 2), mar = c(4, 4.5, 3, 1))
+  at <- match(runs$backend, s$backend)
+  ok <- is.na(runs$error)
+  old <- graphics::par(mfrow = c(1, 2), mar = c(4.5, 4.5, 3, 1))
   on.exit(graphics::par(old), add = TRUE)
-  panel <- function(values, median, title, ylab, top, low = NULL, high = NULL) {
-    graphics::plot.default(at[ok], values[ok], xlim = c(0.5, length(names) + 0.5),
-                           ylim = c(0, top), xaxt = "n", xlab = "", ylab = ylab,
-                           main = title, cex.main = 1, las = 1, pch = 16, col = "grey60", ...)
-    graphics::axis(1, at = seq_along(names), labels = names)
-    if (!is.null(low)) graphics::segments(seq_along(names), low, seq_along(names), high, lwd = 2)
-    graphics::points(seq_along(names), median, pch = 18, cex = 2)
+  panel <- function(values, median, title, ylab, ylim, log = "", low = NULL, high = NULL) {
+    graphics::plot.default(at[ok], values[ok], xlim = c(0.5, nrow(s) + 0.5), ylim = ylim,
+                           log = log, xaxt = "n", xlab = "", ylab = ylab, main = title,
+                           cex.main = 1, las = 1, pch = 16, col = "grey60", ...)
+    backend_axis(s)
+    slots <- seq_len(nrow(s))
+    if (!is.null(low)) graphics::segments(slots, low, slots, high, lwd = 2)
+    graphics::points(slots, median, pch = 18, cex = 2)
     dead <- s$failed == s$runs
-    if (any(dead)) graphics::text(which(dead), top / 2, "failed", col = "firebrick")
+    if (any(dead)) graphics::text(which(dead), mean(ylim), "failed", col = "firebrick")
   }
-  slowest <- max(c(runs$fit_seconds[ok], 0), na.rm = TRUE)
-  panel(runs$fit_seconds, s$fit_seconds, "Fit time: runs, median and range", "seconds",
-        if (slowest > 0) slowest * 1.08 else 1, s$fit_min, s$fit_max)
-  panel(runs$accuracy, s$accuracy, "Test accuracy: runs and median", "accuracy", 1)
+  fit <- runs$fit_seconds[ok]
+  fit <- fit[!is.na(fit) & fit > 0]
+  # A log scale when one backend's times dwarf another's (Theano compiling on first use).
+  log <- length(fit) && max(fit) / min(fit) > 20
+  panel(runs$fit_seconds, s$fit_seconds,
+        paste0("Fit time", if (log) " (log scale)", ": runs, median and range"), "seconds",
+        if (log) range(fit) * c(0.8, 1.25) else c(0, if (length(fit)) max(fit) * 1.08 else 1),
+        if (log) "y" else "", s$fit_min, s$fit_max)
+  panel(runs$accuracy, s$accuracy, "Test accuracy: runs and median", "accuracy", c(0, 1))
   invisible(x)
+}
+
+# The backends under the x axis, broken after a hyphen ("keras2-" / "tensorflow") and
+# smaller if they must be, so that every name shows (axis() would drop some). With both
+# Keras generations, each group of backends gets its Keras version, and a dotted line sets
+# the groups apart.
+backend_axis <- function(s) {
+  slots <- seq_len(nrow(s))
+  graphics::axis(1, at = slots, labels = FALSE)
+  broken <- grepl("-", s$backend, fixed = TRUE)
+  first <- sub("-.*", "-", s$backend)
+  second <- sub("^[^-]*-", "", s$backend[broken])
+  cex <- min(1, 0.92 / max(graphics::strwidth(c(first, second), units = "user", cex = 1)))
+  graphics::mtext(first, side = 1, line = 1, at = slots, cex = cex)
+  if (any(broken)) graphics::mtext(second, side = 1, line = 1 + cex, at = slots[broken], cex = cex)
+  if (length(unique(stats::na.omit(s$keras_version))) < 2) return(invisible())
+  groups <- rle(ifelse(is.na(s$keras_version), "", s$keras_version))
+  ends <- cumsum(groups$lengths)
+  graphics::abline(v = ends[-length(ends)] + 0.5, lty = 3, col = "grey50")
+  known <- nzchar(groups$values)
+  graphics::mtext(paste("Keras", groups$values[known]), side = 1, line = 2.2 + cex * any(broken),
+                  at = (ends - (groups$lengths - 1) / 2)[known], col = "grey30")
+  invisible()
 }
