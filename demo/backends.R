@@ -7,18 +7,18 @@
 # `Rscript demo/backends.R <plot.png>`. Without the Keras 2.3.1 environment
 # (`kswitch::install_backends(c("keras2-tensorflow", "theano", "cntk"))`) its rows say so.
 library(kswitch)
-options(width = 100)  # the table with both Keras generations is wider than 80 columns
 
 cat("Backends, in both Python environments:\n")
-table <- backends()
-print(table[names(table) != "python"], row.names = FALSE)
+known <- backends()
+print(known[names(known) != "python"], row.names = FALSE)
 
 cat("\nThe tutorial's model on each backend (3 runs, each in a new R process):\n")
 result <- compare_backends(tutorial_task(),
                            backends = c("tensorflow", "jax", "torch",
                                         "keras2-tensorflow", "theano", "cntk"),
                            repeats = 3, isolate = "process")
-print(result)
+# The table with both Keras generations is wider than 80 columns.
+withr::with_options(list(width = 100), print(result))
 
 plot_file <- commandArgs(trailingOnly = TRUE)[1]
 if (is.na(plot_file)) plot_file <- file.path(tempdir(), "compare-backends.png")
