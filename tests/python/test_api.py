@@ -15,7 +15,7 @@ import sys
 import pytest
 from conftest import run_fresh
 from kswitch import api, backends
-from kswitch.errors import ConfigError, UnknownBackendError
+from kswitch.errors import BackendElsewhereError, ConfigError, UnknownBackendError
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(api.__file__)))
 R_DIR = os.path.join(PYTHON_DIR, "..", "..", "R")
@@ -31,11 +31,11 @@ def no_keras(monkeypatch):
 
 
 def test_r_call_returns_the_value_or_the_error_as_data():
-    assert api.r_call("backend_versions", "numpy") == {
-        "value": api.backend_versions("numpy"), "error": None, "tree": None}
+    assert api.r_call("comparison_target", "numpy") == {
+        "value": api.comparison_target("numpy"), "error": None, "tree": None}
     with pytest.raises(UnknownBackendError) as raised:
-        api.backend_versions("Torch", argument="backends")
-    out = api.r_call("backend_versions", "Torch", argument="backends")
+        api.comparison_target("Torch", argument="backends")
+    out = api.r_call("comparison_target", "Torch", argument="backends")
     assert out == {"value": None, "error": raised.value.to_dict(), "tree": None}
     assert out["error"]["classes"][0] == "kswitch_error_backend_unknown"
     assert out["error"]["argument"] == "backends" and out["error"]["value"] == "Torch"
@@ -51,7 +51,7 @@ def test_r_call_refuses_what_is_not_an_entry_point(name):
 def test_r_call_lets_anything_but_a_kswitch_error_through():
     # A wrong call is kswitch's bug, not the user's: it must not come back as a user error.
     with pytest.raises(TypeError):
-        api.r_call("backend_versions")
+        api.r_call("comparison_target")
 
 
 def test_the_entry_points_are_exactly_what_r_calls():
@@ -83,13 +83,25 @@ def test_importing_the_core_imports_no_keras_and_no_backend():
     assert heavy.strip() == "[]"
 
 
-def test_backend_versions_names_the_argument():
-    versions = api.backend_versions("numpy")
-    assert versions == {"backend": backends.distribution_version(("numpy",)),
-                        "keras": backends.keras_version()}
+def test_comparison_target_versions_and_argument():
+    target = api.comparison_target("numpy")
+    assert target == {"backend": "numpy", "here": True,
+                      "backend_version": backends.distribution_version(("numpy",)),
+                      "keras_version": backends.keras_version()}
     with pytest.raises(UnknownBackendError) as e:
-        api.backend_versions("Torch", argument="backends")
+        api.comparison_target("Torch", argument="backends")
     assert e.value.argument == "backends"
+
+
+@pytest.mark.parametrize("name, backend", [("theano", "theano"),
+                                           ("keras2-tensorflow", "tensorflow")])
+def test_comparison_target_of_the_other_generation(name, backend):
+    assert api.comparison_target(name) == {"backend": backend, "here": False,
+                                           "backend_version": None, "keras_version": None}
+    with pytest.raises(BackendElsewhereError) as e:
+        api.comparison_target(name, in_session=True)
+    assert e.value.argument == "backends" and e.value.value == name
+    assert 'compare_backends(isolate = "process")' in str(e.value)
 
 
 def test_backend_missing_says_why_on_one_line():

@@ -239,6 +239,31 @@ test_that("plot() draws fit time and accuracy per backend into a file", {
   expect_equal(readBin(file, "raw", 4), as.raw(c(0x89, 0x50, 0x4e, 0x47)))  # PNG
 })
 
+test_that("both Keras generations: print() says which Keras ran each, plot() names all", {
+  run <- function(backend, version, keras, fit) {
+    list(backend = backend, run = 1L, seed = 1, backend_version = version,
+         keras_version = keras, import_seconds = 1, fit_seconds = fit, evaluate_seconds = 0.1,
+         metrics = list(loss = 0.69, accuracy = 0.5), error = NA_character_)
+  }
+  both <- kswitch:::new_comparison(list(
+    run("jax", "0.7.1", "3.15.1", 0.9), run("keras2-tensorflow", "1.14.0", "2.3.1", 0.5),
+    run("theano", "1.0.4", "2.3.1", 30)), "process")
+  out <- withr::with_options(list(width = 100), capture.output(print(both)))
+  expect_match(out[[1]], "1 run per backend, each in a new R process>$")
+  expect_match(out[[2]], "^ +backend +version +keras +fit s ")
+  expect_match(out[[4]], "^ keras2-tensorflow +1.14.0 +2.3.1 +0.500 ")
+  one <- kswitch:::new_comparison(list(run("jax", "0.7.1", "3.15.1", 0.9)), "session")
+  out <- capture.output(print(one))
+  expect_match(out[[1]], "in this R session; Keras 3.15.1>$")
+  expect_false(grepl("keras", out[[2]]))
+  # Names broken after the hyphen, Keras versions under the groups, a log scale for theano.
+  file <- withr::local_tempfile(tmpdir = test_root, fileext = ".png")
+  grDevices::png(file, width = 1200, height = 480)
+  expect_invisible(plot(both))
+  grDevices::dev.off()
+  expect_gt(file.size(file), 1000)
+})
+
 test_that("bad arguments are classed errors naming the argument; nothing runs", {
   home <- local_test_home()
   write_config(home, '{"backend": "jax"}')

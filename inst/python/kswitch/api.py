@@ -17,7 +17,7 @@ __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_pa
            "get_setting", "set_epsilon", "set_floatx", "set_image_data_format",
            "clear_session", "shape", "keras_module", "backend_source", "begin_scope",
            "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager",
-           "keras_generation", "backend_versions", "comparison_target", "set_random_seed",
+           "keras_generation", "comparison_target", "set_random_seed",
            "repair_config"]
 
 
@@ -318,23 +318,24 @@ def set_random_seed(seed: int) -> None:
         tensorflow.compat.v1.set_random_seed(seed)
 
 
-def comparison_target(backend: str, argument: str = "backends") -> Dict[str, Any]:
-    """Where compare_backends() runs ``backend``: its name in its environment, whether that is
-    this Python, and the versions known here (None for the other environment's)."""
+def comparison_target(backend: str, argument: str = "backends",
+                      in_session: bool = False) -> Dict[str, Any]:
+    """Where compare_backends() runs ``backend``, and the versions its rows report.
+
+    ``backend`` is its name in its environment; ``here`` says whether that is this Python;
+    the backend library's and Keras's versions are known here only (None otherwise). Imports
+    neither. With ``in_session``, a backend of the other Keras generation is an error: the
+    runs would need this Python.
+    """
     generation, spec = backends.resolve(backend, argument)
-    here = generation == backends.current_generation()
+    keras = backends.current_generation()
+    here = generation == keras
+    if in_session and not here:
+        raise backends.elsewhere_error(backend, keras, argument)
     return {"backend": spec.name, "here": here,
             "backend_version": backends.distribution_version(spec.distributions) if here
             else None,
             "keras_version": backends.keras_version() if here else None}
-
-
-def backend_versions(backend: str, argument: str = "backend") -> Dict[str, Optional[str]]:
-    """The versions a comparison reports: the backend library's (None if not installed)
-    and Keras's. Imports neither; an unknown name is an error naming ``argument``."""
-    spec = backends.get_backend(backend, argument)
-    return {"backend": backends.distribution_version(spec.distributions),
-            "keras": backends.keras_version()}
 
 
 def r_call(name: str, *args: Any, **kwargs: Any) -> Dict[str, Any]:
