@@ -221,14 +221,14 @@ as_metrics <- function(value) {
   named <- names(metrics)
   if (!is.numeric(metrics) || !length(metrics) || is.null(named) || !all(nzchar(named)) ||
       anyDuplicated(named) || any(named %in% run_columns)) {
-    rlang::abort(c(
+    abort_kswitch(c(
       "The model function must return its evaluation as named numbers.",
       x = sprintf("It returned %s%s.", describe(value), if (any(named %in% run_columns))
         paste0(", named ", paste(intersect(named, run_columns), collapse = ", ")) else ""),
       i = paste("Return e.g. `c(loss = 0.69, accuracy = 0.5)`, or",
                 "`model$evaluate(..., return_dict = TRUE)`; not named",
                 paste(run_columns, collapse = ", "))
-    ), class = c("kswitch_error_invalid_argument", "kswitch_error"), argument = "model")
+    ), class = "kswitch_error_invalid_argument", argument = "model")
   }
   as.list(metrics)
 }
@@ -247,8 +247,7 @@ inform_progress <- function(rows, seconds) {
   failed <- vapply(rows, function(r) !is.na(r$error), NA)
   name <- paste(row$backend, if (!is.na(row$backend_version)) row$backend_version)
   if (all(failed)) {
-    line <- sprintf("%s: %s", name, row$error)
-    cli::cli_alert_danger("{line}")
+    inform_kswitch(c(x = sprintf("%s: %s", name, row$error)), class = "kswitch_message_progress")
     return(invisible())
   }
   ok <- rows[!failed]
@@ -263,12 +262,11 @@ inform_progress <- function(rows, seconds) {
   line <- sprintf("%s: fit %s s (median of %d)%s [%.1f s]", name,
                   format_seconds(stats::median(fit)), length(ok), scores, seconds)
   if (any(failed)) {
-    line <- sprintf("%s; %d of %d runs failed: %s", line, sum(failed), length(rows),
-                    rows[failed][[1]]$error)
-    cli::cli_alert_warning("{line}")
+    line <- c("!" = sprintf("%s; %d of %d runs failed: %s", line, sum(failed), length(rows),
+                            rows[failed][[1]]$error))
   } else {
-    cli::cli_alert_success("{line}")
+    line <- c(v = line)
   }
-  invisible()
+  inform_kswitch(line, class = "kswitch_message_progress")
 }
 

@@ -96,7 +96,8 @@ repoint <- function(object, module, tree) {
 # A proxy's first use then imports Keras as kswitch does (its Python, a parked tree put back,
 # torch first, rolled back on failure) before reticulate takes the module from sys.modules.
 import_through_kswitch <- function(proxy) {
-  if (!exists("before_load", envir = proxy, inherits = FALSE)) {
+  # reticulate keeps a proxy's unused hooks as NULL bindings; keras3's `ops` has its own.
+  if (!is.function(get0("before_load", envir = proxy, inherits = FALSE))) {
     assign("before_load", function() keras_module(), envir = proxy)
   }
 }

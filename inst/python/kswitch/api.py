@@ -75,14 +75,15 @@ def use_backend(backend: str, persist: bool = True, gpu: bool = False) -> Dict[s
 
 
 def _sees_gpu(name: str) -> bool:
-    """Whether the backend library (imported by now) finds a GPU device."""
+    """Whether the backend library finds a GPU device (imported now if Keras is not yet)."""
+    library = importlib.import_module(backends.get_backend(name).modules[0])
     if name == "tensorflow":
-        return bool(sys.modules["tensorflow"].config.list_physical_devices("GPU"))
+        return bool(library.config.list_physical_devices("GPU"))
     if name == "jax":
-        return any(d.platform == "gpu" for d in sys.modules["jax"].devices())
+        return any(d.platform == "gpu" for d in library.devices())
     if name == "torch":
-        return bool(sys.modules["torch"].cuda.is_available())
-    return False  # numpy and openvino (CPU here); Keras 2.3.1's backends are never asked
+        return bool(library.cuda.is_available())
+    return False  # numpy and openvino run on the CPU here; Keras 2.3.1 backends are not asked
 
 
 def begin_scope(backend: Optional[str] = None, epsilon: Any = None, floatx: Any = None,
