@@ -65,10 +65,8 @@ cran-packages: system-deps
 	    $(CRAN_DEBS); }; \
 	fi
 	mkdir -p "$(CRAN_LIB)"
-	R_LIBS="$(CRAN_LIB)" Rscript -e 'lib <- "$(CRAN_LIB)"; want <- $(CRAN_PACKAGES); \
-	  missing <- setdiff(want, rownames(installed.packages(lib.loc = lib))); \
-	  if (length(missing)) install.packages(missing, lib = lib, repos = "$(CRAN_REPO)", quiet = TRUE); \
-	  stopifnot(all(want %in% rownames(installed.packages(lib.loc = lib))))'
+	CRAN_LIB="$(CRAN_LIB)" CRAN_REPO="$(CRAN_REPO)" R_LIBS="$(CRAN_LIB)" \
+	  Rscript tools/install-cran-packages.R
 
 demo: setup
 	Rscript demo/backends.R man/figures/compare-backends.png
@@ -102,12 +100,7 @@ test-r:
 test-r-cran: install cran-packages
 	mkdir -p check
 	ls -A /tmp ~ > check/before-cran.txt
-	cd tests/testthat && R_LIBS="$(CRAN_LIB)" Rscript -e 'stopifnot(packageVersion("reticulate") >= "1.42"); \
-	  message("reticulate ", packageVersion("reticulate"), ", keras3 ", packageVersion("keras3"), \
-	          ", keras ", packageVersion("keras")); \
-	  testthat::test_dir(".", package = "kswitch", load_package = "installed", \
-	                     reporter = testthat::ProgressReporter$$new(show_praise = FALSE))' \
-	  2>&1 | tee ../../check/testthat-cran.log
+	R_LIBS="$(CRAN_LIB)" Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
 	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
 	  check/testthat-cran.log | tail -n 1
 	@ls -A /tmp ~ > check/after-cran.txt; \
