@@ -35,7 +35,7 @@ def _transaction(change: Callable[[], Any], updates: Optional[Dict[str, Any]] = 
         if path is not None:
             try:
                 config.update_config(updates, path)
-            except OSError as e:  # update_config reports its own; this is for any other
+            except OSError as e:  # a failed write, whichever layer let it through
                 raise config.write_error(path, e) from e
     except BaseException:
         switch.restore(state)
@@ -329,10 +329,10 @@ def comparison_target(backend: str, argument: str = "backends",
     runs would need this Python.
     """
     generation, spec = backends.resolve(backend, argument)
-    keras = backends.current_generation()
-    here = generation == keras
+    this_generation = backends.current_generation()
+    here = generation == this_generation
     if in_session and not here:
-        raise backends.elsewhere_error(backend, keras, argument)
+        raise backends.elsewhere_error(backend, this_generation, argument)
     return {"backend": spec.name, "here": here,
             "backend_version": backends.distribution_version(spec.distributions) if here
             else None,
