@@ -73,7 +73,7 @@ for (order in c("keras3 first", "kswitch first")) {
   })
 }
 
-test_that("keras3 stays with the session through a scope and a failed switch", {
+test_that("keras3 stays with the session through a scope, a failed switch and a comparison", {
   skip_without_keras3()
   local_test_home()
   out <- in_fresh_r(function(shadow) {
@@ -84,14 +84,27 @@ test_that("keras3 stays with the session through a scope and a failed switch", {
     in_scope <- with_backend("torch", c(config_backend(), class(op_ones(2))[[1]]))
     after_scope <- config_backend()
     failed <- tryCatch(use_backend("jax", persist = FALSE), error = function(e) class(e)[[1]])
+    after_failure <- c(config_backend(), kswitch::backend())
+    # A session comparison whose model is written with keras3 functions.
+    task <- function(keras, seed, step) {
+      model <- keras3::keras_model_sequential(input_shape = 1) |> keras3::layer_dense(1)
+      keras3::compile(model, optimizer = "sgd", loss = "mse")
+      step("fit", keras3::fit(model, matrix(1:4), matrix(1:4), verbose = 0))
+      c(loss = 0, on_torch = keras3::config_backend() == "torch")
+    }
+    compared <- compare_backends(task, "torch", repeats = 1, isolate = "session",
+                                 verbose = FALSE)
     list(in_scope = in_scope, after_scope = after_scope, failed = failed,
-         after_failure = c(config_backend(), kswitch::backend()),
+         after_failure = after_failure, compared_on_torch = compared$on_torch,
+         after_compare = config_backend(),
          predicts = dim(predict(model, matrix(1:6, 2), verbose = 0)))
   }, args = list(shadow = shadow_library("jax")))
   expect_equal(out$in_scope, c("torch", "torch.Tensor"))
   expect_equal(out$after_scope, "tensorflow")
   expect_equal(out$failed, "kswitch_error_switch_failed")
   expect_equal(out$after_failure, c("tensorflow", "tensorflow"))
+  expect_equal(out$compared_on_torch, 1)
+  expect_equal(out$after_compare, "tensorflow")
   expect_equal(out$predicts, c(2L, 1L))
 })
 
