@@ -24,6 +24,7 @@ args_row <- function(.fn, ..., .valid = list()) list(fn = .fn, bad = list(...), 
 
 argument_table <- list(
   args_row("use_backend", backend = c(bad$string, bad$backend_name), persist = bad$flag,
+           gpu = Filter(function(x) !identical(x, NA), bad$flag),  # NA is gpu's default
            .valid = list(backend = "tensorflow")),
   args_row("backend"),
   args_row("k_backend"),

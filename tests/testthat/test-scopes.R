@@ -88,7 +88,7 @@ test_that("a scope in a session that had not imported Keras leaves it not import
     list(inside = inside, after = after, first_use = first_use, again = again)
   })
   expect_equal(out$inside, c(backend = "torch", epsilon = "0.5"))
-  expect_equal(out$after, list(backend = "jax", imported = FALSE, env = ""))  # as it was
+  expect_equal(out$after, list(backend = "jax", imported = FALSE, env = NULL))  # as it was
   expect_equal(out$first_use, c("jax", "0.001"))
   expect_equal(out$again, list(0.001, TRUE))
   expect_identical(read_bytes(path), before)

@@ -33,7 +33,10 @@ test_that("k_clear_session() resets Keras's global state and keeps the settings"
   old <- k_set_epsilon(1e-2)
   on.exit(k_set_epsilon(old), add = TRUE)
   keras <- keras_module()
+  k_clear_session()  # earlier tests built layers: start from a cleared session
   first <- keras$layers$Dense(1L)$name
+  keras$layers$Dense(1L)
+  expect_false(identical(keras$layers$Dense(1L)$name, first))
   expect_null(k_clear_session())
   expect_equal(keras$layers$Dense(1L)$name, first)  # name counters start again
   expect_equal(k_epsilon(), 1e-2)
