@@ -66,7 +66,7 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"),
             "--legacy-env", dirname(dirname(env_python(legacy_envname))), "--backends", backends,
             "--error-file", error_file, "--result-file", result_file,
             if (!is.null(python)) c("--python", path.expand(python)),
-            if (utils::packageVersion("reticulate") < "1.38") "--numpy-below-2",
+            if (needs_numpy_below_2()) "--numpy-below-2",
             if (length(extra_packages)) c("--extra", extra_packages))
   status <- run_python(launcher, args, echo = TRUE, stderr_to_stdout = TRUE)$status
   if (file.exists(error_file)) {
@@ -77,4 +77,10 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"),
                   class = "kswitch_error_install")
   }
   invisible(unlist(jsonlite::fromJSON(result_file)))
+}
+
+# reticulate converts NumPy 2 arrays from 1.38 on ("Internal updates for NumPy 2.0"); an older
+# one silently hands them back as Python objects, so its environment needs numpy<2.
+needs_numpy_below_2 <- function(reticulate = utils::packageVersion("reticulate")) {
+  reticulate < "1.38"
 }
