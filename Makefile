@@ -119,10 +119,12 @@ reliability-doc: install
 	"$(ENV_PYTHON)" -m ruff check --quiet reliability
 	"$(ENV_PYTHON)" reliability/run.py RELIABILITY.md
 
-# bench/run.R rewrites bench/RESULTS.md; bench/keras3.R, with keras3, then adds its section.
+# bench/run.R rewrites bench/RESULTS.md; bench/keras3.R and bench/carry.R, with keras3, then
+# replace their sections (5 and 6).
 bench: setup
 	Rscript bench/run.R
 	R_LIBS="$(CRAN_LIB)" Rscript bench/keras3.R
+	R_LIBS="$(CRAN_LIB)" Rscript bench/carry.R
 
 docs:
 	Rscript -e 'roxygen2::roxygenise()'

@@ -5,19 +5,12 @@
 # in this run, each side in fresh R processes.
 # Run with CRAN's reticulate and keras3 on the library path: `make bench` does
 # (R_LIBS=.cache/r-cran-lib Rscript bench/keras3.R). Options: --quick. It prints the table and
-# rewrites section 5 of bench/RESULTS.md.
-args <- commandArgs(trailingOnly = TRUE)
-quick <- "--quick" %in% args
+# rewrites section 5 of bench/RESULTS.md (bench/common.R).
+source(file.path("bench", "common.R"))
 repeats <- if (quick) 2L else 5L
 switches <- if (quick) 20L else 100L
 round_trips <- if (quick) 10L else 50L
 
-home <- tempfile("kswitch-bench-")
-dir.create(home)
-on.exit(unlink(home, recursive = TRUE), add = TRUE)
-Sys.setenv(KERAS_HOME = file.path(home, "keras"), TF_CPP_MIN_LOG_LEVEL = "3")
-Sys.unsetenv("KERAS_BACKEND")
-fresh <- function(fn, args = list()) callr::r(fn, args = args, libpath = .libPaths())
 now <- function() proc.time()[["elapsed"]]
 
 # The model both sides build: keras3 functions only.
@@ -91,18 +84,12 @@ rss <- list(
   switching = fresh(rss_trips, list(round_trips, c("tensorflow", "jax"), build)),
   tensorflow_only = fresh(rss_trips, list(round_trips, "tensorflow", build))
 )
-versions <- fresh(function() {
-  c(reticulate = format(utils::packageVersion("reticulate")),
-    keras3 = format(utils::packageVersion("keras3")))
-})
 
 ms <- function(s) sprintf("%.1f ms", 1000 * s)
 growth <- function(r) sprintf("%+.0f MB", r[length(r)] - r[1])
 lines <- c(
   "## 5. With keras3 (the R package)", "",
-  sprintf("Measured %s by `make bench` (bench/keras3.R%s): %s.",
-          format(Sys.time(), "%Y-%m-%d %H:%M UTC", tz = "UTC"), if (quick) ", --quick" else "",
-          paste(names(versions), versions, collapse = ", ")), "",
+  measured_line("bench/keras3.R"), "",
   "| tensorflow <-> jax, keras3 loaded | median | new R process / this |", "|---|---|---|",
   sprintf("| kswitch `use_backend()`, keras3's objects and methods following (%d switches) | **%s** | %.0fx |",
           switches, ms(warm[["switch"]]), process / warm[["switch"]]),
@@ -120,8 +107,5 @@ lines <- c(
 )
 writeLines(lines)
 if (!quick) {
-  results <- readLines(file.path("bench", "RESULTS.md"))
-  start <- grep("^## 5\\. With keras3", results)
-  keep <- if (length(start)) results[seq_len(start - 1)] else c(results, "")
-  writeLines(c(keep, lines), file.path("bench", "RESULTS.md"))
+  write_results_section(lines, "^## 5\\. With keras3")
 }

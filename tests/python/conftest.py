@@ -27,15 +27,15 @@ def keras_home(tmp_path, monkeypatch):
     return home
 
 
-def run_fresh(code, tmp_path, extra_path=(), env_overrides=None):
-    """Run ``code`` in a fresh Python (Keras's import state is process-wide), with a private
+def run_fresh(code, tmp_path, extra_path=(), env_overrides=None, python=sys.executable):
+    """Run ``code`` in a fresh ``python`` (Keras's import state is process-wide), with a private
     KERAS_HOME and KERAS_BACKEND unset unless ``env_overrides`` says otherwise; returns the
     last line it printed."""
     env = dict(os.environ, KERAS_HOME=str(tmp_path / "kh"), KERAS_BACKEND="",
                TF_CPP_MIN_LOG_LEVEL="3",
                PYTHONPATH=os.pathsep.join(list(extra_path) + [os.path.abspath(PYTHON_DIR)]))
     env.update(env_overrides or {})
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+    out = subprocess.run([python, "-c", textwrap.dedent(code)], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          universal_newlines=True, timeout=600)
     assert out.returncode == 0, out.stderr

@@ -80,7 +80,14 @@ argument_table <- list(
                          repeats = 1, isolate = "session", verbose = FALSE)),
   args_row("tutorial_task", epochs = c(optional(bad$whole), list(0)),
            batch_size = c(optional(bad$whole), list(0))),
-  args_row("tutorial_data", seed = Filter(function(v) !identical(v, -1), bad$whole))
+  args_row("tutorial_data", seed = Filter(function(v) !identical(v, -1), bad$whole)),
+  # Quoted calls are evaluated when the case runs (a Keras object cannot be made here).
+  args_row("carry_model",
+           model = list(NULL, NA, "model", 1, list(), function(x) x,
+                        quote(keras_module()$layers$Dense(1L)),  # a layer, not a model
+                        quote(keras_module()$Sequential())),     # not built
+           to = c(bad$string, bad$backend_name),
+           .valid = list(model = quote(small_model()), to = "tensorflow"))
 )
 
 # Every case of the table: a function, the argument under test and the full argument list.

@@ -39,6 +39,12 @@ fit_small_model <- function(train = TRUE) {
   model$evaluate(x, y, verbose = 0L)
 }
 
+# A small built model on the current backend, made with keras_module().
+small_model <- function(inputs = 3L) {
+  keras <- keras_module()
+  keras$Sequential(list(keras$Input(shape = list(inputs)), keras$layers$Dense(1L)))
+}
+
 # Runs `code` (a function) in a new R process with kswitch's library paths and this
 # test's KERAS_HOME: for what needs a Python that has not started or imported Keras.
 # This session's KERAS_BACKEND (kswitch sets it on every switch) is not passed on: the new
@@ -62,4 +68,20 @@ shadow_library <- function(name, .local_envir = parent.frame()) {
   writeLines(sprintf('raise ImportError("simulated broken %s install")', name),
              file.path(dir, name, "__init__.py"))
   dir
+}
+
+# keras3 needs reticulate >= 1.42, keras 2.2.5.0 (through the tensorflow R package) >= 1.32;
+# `make test-r-cran` runs their tests with CRAN's reticulate and both installed.
+skip_without <- function(pkg, reticulate) {
+  if (!nzchar(system.file(package = pkg))) {
+    skip(sprintf("%s is not installed here (make test-r-cran installs it, with CRAN's reticulate)",
+                 pkg))
+  }
+  have <- utils::packageVersion("reticulate")
+  if (have < reticulate) skip(sprintf("%s needs reticulate >= %s; this is %s", pkg, reticulate, have))
+}
+skip_without_keras3 <- function() skip_without("keras3", "1.42")
+skip_without_keras2 <- function() {
+  skip_without("keras", "1.32")
+  skip_if_no_legacy()
 }

@@ -1,22 +1,6 @@
 # keras3 and keras 2.x follow kswitch (R/keras-packages.R). Every test runs in a new R
 # process: the R Keras packages are loaded there, never in this session.
 
-# keras3 needs reticulate >= 1.42, keras 2.2.5.0 (through the tensorflow R package) >= 1.32;
-# `make test-r-cran` runs this file with CRAN's reticulate and both installed.
-skip_without <- function(pkg, reticulate) {
-  if (!nzchar(system.file(package = pkg))) {
-    skip(sprintf("%s is not installed here (make test-r-cran installs it, with CRAN's reticulate)",
-                 pkg))
-  }
-  have <- utils::packageVersion("reticulate")
-  if (have < reticulate) skip(sprintf("%s needs reticulate >= %s; this is %s", pkg, reticulate, have))
-}
-skip_without_keras3 <- function() skip_without("keras3", "1.42")
-skip_without_keras2 <- function() {
-  skip_without("keras", "1.32")
-  skip_if_no_legacy()
-}
-
 # In a new R process: attach kswitch and keras3 in `order`, fit small keras3 models on each of
 # `backends` and report what keras3 says after every switch.
 keras3_round <- function(order, backends, extra = function() NULL) {

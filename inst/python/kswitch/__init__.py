@@ -6,10 +6,13 @@ Standard library only; importing it imports neither Keras nor any backend librar
 from .errors import (  # noqa: F401
     BackendElsewhereError,
     BackendUnavailableError,
+    CarryFailedError,
     ConfigError,
     InvalidArgumentError,
     KerasUnavailableError,
     KswitchError,
+    ModelNotBuiltError,
+    NotSerializableError,
     NotSupportedError,
     SwitchFailedError,
     UnknownBackendError,

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from . import backends, config, switch
+from . import backends, carry, config, switch
 from .errors import BackendUnavailableError, KswitchError, NotSupportedError, show
 
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
@@ -18,7 +18,7 @@ __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_pa
            "clear_session", "shape", "keras_module", "backend_source", "begin_scope",
            "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager",
            "keras_generation", "comparison_target", "set_random_seed",
-           "repair_config"]
+           "repair_config", "carry_model"]
 
 
 def _transaction(change: Callable[[], Any], updates: Optional[Dict[str, Any]] = None) -> Any:
@@ -84,6 +84,33 @@ def _sees_gpu(name: str) -> bool:
     if name == "torch":
         return bool(library.cuda.is_available())
     return False  # numpy and openvino run on the CPU here; Keras 2.3.1 backends are not asked
+
+
+def carry_model(model: Any, to: str, tmpdir: Optional[str] = None) -> Dict[str, Any]:
+    """``model`` on backend ``to``: saved in Keras's own format by the Keras that built it,
+    loaded by ``to``'s, through a temporary directory in ``tmpdir`` that is removed after.
+
+    Leaves the session on ``to`` (keras.json is not written); on any failure, the session is
+    put back as it was. The original model stays usable on its own backend.
+    """
+    spec = backends.get_backend(to, "to")
+    backends.require_installed(spec, "to")
+    source = carry.model_backend(model)
+    previous = switch.active_backend()
+    moved: Dict[str, Any] = {}
+
+    def to_target() -> Any:
+        moved.update(switch.switch(spec.name))
+        return switch.keras_module()
+
+    def change() -> Any:
+        switch.switch(source)  # parked: instant
+        return carry.move(model, switch.keras_module(), spec.name, to_target, tmpdir)
+
+    start = time.perf_counter()
+    loaded = _transaction(change)
+    return dict(moved, model=loaded, seconds=time.perf_counter() - start, previous=previous,
+                source=source, backend=spec.name, name=model.name)
 
 
 def begin_scope(backend: Optional[str] = None, epsilon: Any = None, floatx: Any = None,

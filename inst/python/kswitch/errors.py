@@ -66,6 +66,12 @@ class UnknownBackendError(InvalidArgumentError):
     r_class = "kswitch_error_backend_unknown"
 
 
+class ModelNotBuiltError(InvalidArgumentError):
+    """A Keras model whose weights do not exist yet (never built or called)."""
+
+    r_class = "kswitch_error_model_not_built"
+
+
 class BackendUnavailableError(KswitchError):
     """A known backend whose library is not installed in this Python."""
 
@@ -88,6 +94,19 @@ class SwitchFailedError(KswitchError):
     """Keras failed to load on the new backend; the session was put back."""
 
     r_class = "kswitch_error_switch_failed"
+
+
+class CarryFailedError(KswitchError):
+    """A model could not be carried to another backend; the session was put back."""
+
+    r_class = "kswitch_error_carry_failed"
+
+
+class NotSerializableError(CarryFailedError):
+    """A model part (a custom layer, loss, ...) Keras cannot save, or the target backend cannot
+    load because it is not registered there."""
+
+    r_class = "kswitch_error_not_serializable"
 
 
 class KerasUnavailableError(KswitchError):

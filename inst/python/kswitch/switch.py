@@ -11,7 +11,7 @@ import importlib
 import os
 import sys
 from types import ModuleType
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import backends, config
 from .errors import ConfigError, KerasUnavailableError, KswitchError, SwitchFailedError, show
@@ -63,6 +63,13 @@ def outside_override() -> Optional[str]:
 def loaded_backends() -> List[str]:
     active = [active_backend()] if keras_imported() else []
     return active + sorted(_parked)
+
+
+def trees() -> List[Tuple[str, ModuleType]]:
+    """Every Keras this session holds, as (backend, its ``keras`` module): the active one
+    first, then the parked ones."""
+    active = [(active_backend(), sys.modules["keras"])] if keras_imported() else []
+    return active + [(name, tree["keras"]) for name, tree in sorted(_parked.items())]
 
 
 def set_backend_env(name: Optional[str]) -> None:

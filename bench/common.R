@@ -1,0 +1,35 @@
+# What the benchmarks with keras3 (bench/keras3.R, bench/carry.R) share, sourced at their top:
+# the --quick option, a private KERAS_HOME, fresh R processes, the versions their sections
+# name, and writing their own section of bench/RESULTS.md (bench/run.R writes the file).
+quick <- "--quick" %in% commandArgs(trailingOnly = TRUE)
+home <- tempfile("kswitch-bench-")  # inside R's session temp dir, removed when R exits
+dir.create(home)
+Sys.setenv(KERAS_HOME = file.path(home, "keras"), TF_CPP_MIN_LOG_LEVEL = "3")
+Sys.unsetenv("KERAS_BACKEND")
+fresh <- function(fn, args = list()) callr::r(fn, args = args, libpath = .libPaths())
+
+# The line under a section's heading: when, by which script, with which reticulate and keras3.
+measured_line <- function(script, note = NULL) {
+  versions <- fresh(function() {
+    c(reticulate = format(utils::packageVersion("reticulate")),
+      keras3 = format(utils::packageVersion("keras3")))
+  })
+  paste(c(sprintf("Measured %s by `make bench` (%s%s): %s.",
+                  format(Sys.time(), "%Y-%m-%d %H:%M UTC", tz = "UTC"), script,
+                  if (quick) ", --quick" else "", paste(names(versions), versions, collapse = ", ")),
+          note), collapse = " ")
+}
+
+# Replaces the section whose heading matches `heading`, or adds it at the end.
+write_results_section <- function(lines, heading, file = file.path("bench", "RESULTS.md")) {
+  results <- readLines(file)
+  start <- grep(heading, results)[1]
+  if (is.na(start)) {
+    writeLines(c(results, "", lines), file)
+    return(invisible())
+  }
+  headings <- grep("^## ", results)
+  end <- c(headings[headings > start], length(results) + 1L)[1]
+  rest <- if (end <= length(results)) results[end:length(results)] else character()
+  writeLines(c(results[seq_len(start - 1L)], lines, rest), file)
+}
