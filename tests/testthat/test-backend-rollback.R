@@ -4,6 +4,7 @@ test_that("a failed switch is rolled back: same backend, still trains, file unch
   before <- read_bytes(path)
   out <- in_fresh_r(function(shadow) {
     library(kswitch)
+    backend()  # kswitch binds its Python (reticulate >= 1.4x finds none on its own here)
     reticulate::import("sys", convert = FALSE)$path$insert(0L, shadow)
     suppressMessages(use_backend("torch", persist = FALSE))  # a parked tree to keep
     suppressMessages(use_backend("tensorflow", persist = FALSE))
@@ -50,6 +51,7 @@ test_that("a failed first import leaves no half-imported Keras behind", {
   local_test_home()
   out <- in_fresh_r(function(shadow) {
     library(kswitch)
+    backend()  # kswitch binds its Python (reticulate >= 1.4x finds none on its own here)
     reticulate::import("sys", convert = FALSE)$path$insert(0L, shadow)
     suppressMessages(use_backend("torch", persist = FALSE))
     err <- tryCatch(keras_module(), error = identity)
