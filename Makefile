@@ -68,8 +68,9 @@ cran-packages: system-deps
 	CRAN_LIB="$(CRAN_LIB)" CRAN_REPO="$(CRAN_REPO)" R_LIBS="$(CRAN_LIB)" \
 	  Rscript tools/install-cran-packages.R
 
+# Under CRAN's reticulate, with keras3 beside it, for the demo's keras3 part.
 demo: setup
-	Rscript demo/backends.R man/figures/compare-backends.png
+	R_LIBS="$(CRAN_LIB)" Rscript demo/backends.R man/figures/compare-backends.png
 
 test: setup test-python test-r test-r-cran reliability
 

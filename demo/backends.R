@@ -6,6 +6,8 @@
 # man/figures/compare-backends.png), or demo("backends", package = "kswitch"), or
 # `Rscript demo/backends.R <plot.png>`. Without the Keras 2.3.1 environment
 # (`kswitch::install_backends(c("keras2-tensorflow", "theano", "cntk"))`) its rows say so.
+# Then a keras3 user's flow: the same model written with keras3's functions, compared on
+# tensorflow, jax and torch in this one R session (needs the R package keras3).
 library(kswitch)
 
 cat("Backends, in both Python environments:\n")
@@ -27,3 +29,31 @@ grDevices::png(plot_file, width = 1200, height = 480, res = 110)
 plot(result)
 invisible(grDevices::dev.off())
 cat("\nPlot written to", plot_file, "\n")
+
+cat("\nThe same model written with keras3's functions, compared in this R session:\n")
+keras3_task <- function(keras, seed, step) {
+  data <- tutorial_data(seed)
+  model <- keras3::keras_model_sequential(input_shape = 20) |>
+    keras3::layer_dense(64, activation = "relu") |>
+    keras3::layer_dropout(0.5) |>
+    keras3::layer_dense(64, activation = "relu") |>
+    keras3::layer_dropout(0.5) |>
+    keras3::layer_dense(1, activation = "sigmoid")
+  keras3::compile(model, loss = "binary_crossentropy", optimizer = "rmsprop",
+                  metrics = "accuracy")
+  step("fit", keras3::fit(model, data$x_train, data$y_train, epochs = 20, batch_size = 128,
+                          verbose = 0))
+  score <- step("evaluate", keras3::evaluate(model, data$x_test, data$y_test,
+                                             batch_size = 128, verbose = 0))
+  predicted <- stats::predict(model, data$x_test, verbose = 0) > 0.5
+  c(loss = score[["loss"]], accuracy = mean(predicted == (data$y_test == 1)),
+    keras3_on_it = match(keras3::config_backend(), c("tensorflow", "jax", "torch")))
+}
+if (requireNamespace("keras3", quietly = TRUE)) {
+  in_session <- compare_backends(keras3_task, backends = c("tensorflow", "jax", "torch"),
+                                 repeats = 3, isolate = "session")
+  print(in_session)
+  cat("keras3_on_it: 1, 2, 3 = keras3::config_backend() said tensorflow, jax, torch.\n")
+} else {
+  cat("Skipped: the R package keras3 is not installed (`make demo` installs it).\n")
+}

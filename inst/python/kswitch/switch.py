@@ -25,8 +25,8 @@ _outside_env = os.environ.get(ENV) or None
 _set_by_kswitch: Optional[str] = None
 
 
-def _is_keras_module(name: str) -> bool:
-    return name.startswith("keras")  # Keras's own rule in set_backend()
+# A module of the Keras tree: Keras's own rule in set_backend().
+KERAS_PREFIX = "keras"
 
 
 def keras_imported() -> bool:
@@ -83,7 +83,8 @@ def set_backend_env(name: Optional[str]) -> None:
 
 def _take_tree() -> Dict[str, ModuleType]:
     """Remove the keras* modules from sys.modules and return them."""
-    names = [n for n in list(sys.modules) if _is_keras_module(n)]
+    # str.startswith unwrapped: this scans every module of the process on each switch.
+    names = [n for n in list(sys.modules) if n.startswith(KERAS_PREFIX)]
     return {n: sys.modules.pop(n) for n in names}
 
 
