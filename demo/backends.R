@@ -52,7 +52,7 @@ keras3_task <- function(keras, seed, step) {
 if (requireNamespace("keras3", quietly = TRUE)) {
   in_session <- compare_backends(keras3_task, backends = c("tensorflow", "jax", "torch"),
                                  repeats = 3, isolate = "session")
-  print(in_session)
+  withr::with_options(list(width = 100), print(in_session))
   cat("keras3_on_it: 1, 2, 3 = keras3::config_backend() said tensorflow, jax, torch.\n")
 } else {
   cat("Skipped: the R package keras3 is not installed (`make demo` installs it).\n")
