@@ -51,6 +51,7 @@ small_model <- function(inputs = 3L) {
 # process starts without one, as a new R session does.
 in_fresh_r <- function(code, args = list(), env = character()) {
   vars <- c(callr::rcmd_safe_env(), KERAS_HOME = Sys.getenv("KERAS_HOME"),
+            TMPDIR = Sys.getenv("TMPDIR"),
             TORCHINDUCTOR_CACHE_DIR = Sys.getenv("TORCHINDUCTOR_CACHE_DIR"),
             TF_CPP_MIN_LOG_LEVEL = "2", PYTHONDONTWRITEBYTECODE = "1", KERAS_BACKEND = NA)
   vars[names(env)] <- env

@@ -4,6 +4,8 @@ test_root <- tempfile("kswitch-tests-")
 dir.create(test_root)
 withr::local_envvar(
   KERAS_HOME = file.path(test_root, "keras-home"),
+  # Python's temporary files (TensorFlow's AutoGraph writes some on fit() with keras3).
+  TMPDIR = test_root,
   TORCHINDUCTOR_CACHE_DIR = file.path(test_root, "torchinductor"),
   TF_CPP_MIN_LOG_LEVEL = "2",
   PYTHONDONTWRITEBYTECODE = "1",
