@@ -78,7 +78,6 @@ warn_breaks_keras3 <- function(result) {
 }
 
 inform_switch <- function(result) {
-  quoted <- function(x) paste0('"', x, '"')
   bullets <- if (identical(result$previous, result$backend)) {
     c(v = sprintf("Keras backend: %s (unchanged).", quoted(result$backend)))
   } else {

@@ -73,7 +73,6 @@ carry_model <- function(model, to) {
 }
 
 inform_carry <- function(result) {
-  quoted <- function(x) paste0('"', x, '"')
   loaded <- if (isTRUE(result$first_import)) sprintf(" (Keras loaded on %s)",
                                                      quoted(result$backend)) else ""
   bullets <- c(v = sprintf("Carried model %s from %s to %s in %.1f s%s.", quoted(result$name),

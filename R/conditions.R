@@ -17,6 +17,9 @@ inform_kswitch <- function(message, class = NULL, ...) {
   message(structure(fields, class = unique(c(class, "kswitch_message", "message", "condition"))))
 }
 
+# A value in a message as a user would type it, as the core's errors show it.
+quoted <- function(x) paste0('"', x, '"')
+
 # rlang's bullets: names "v", "i", "x", "!" and "*" mark the lines, in cli's symbols.
 format_bullets <- function(x) {
   marks <- c(v = cli::symbol$tick, i = cli::symbol$info, x = cli::symbol$cross, "!" = "!",
