@@ -11,9 +11,12 @@
 #' put back on the previous one, still working, `keras.json` is left as it was, and a
 #' `kswitch_error_switch_failed` error says which package failed.
 #'
-#' Python objects taken before a switch (a module from `reticulate::import("keras")`,
-#' models, layers, tensors) belong to the backend they were made on; take them again
-#' after a switch, e.g. with [keras_module()], or switch back to use them.
+#' Objects keep their backend: a model, layer, optimizer, loss, metric, callback or
+#' variable made before a switch runs on its own backend's Keras when used after it (its
+#' Keras is made active for the call, and the session's put back after). Combining objects
+#' of two backends, such as a tensorflow optimizer in a jax model's `compile()`, is a
+#' `kswitch_error_wrong_backend` error, raised before anything changes. A module from
+#' `reticulate::import("keras")` stays on its backend: take it again with [keras_module()].
 #'
 #' @section Keras 2.3.1: Theano and CNTK:
 #' `"theano"` and `"cntk"` exist only in multi-backend Keras 2.3.1, which lives in its own
@@ -59,9 +62,27 @@ use_backend <- function(backend, gpu = NA, ..., persist = TRUE) {
   check_flag(persist)
   bind_python(backend)
   result <- core_call("use_backend", backend, persist = persist, gpu = isTRUE(gpu))
+  if (second_argument_unnamed(sys.call())) warn_positional_gpu(result, gpu)
   inform_switch(result)
   if (isTRUE(result$breaks_keras3)) warn_breaks_keras3(result)
   invisible(result$previous)
+}
+
+# `use_backend("jax", FALSE)` meant `persist = FALSE` before keras3's `gpu` took the place.
+second_argument_unnamed <- function(call) {
+  args <- as.list(call)[-1]
+  length(args) >= 2 && !nzchar(names(args)[2] %||% "") && !identical(names(args)[1], "gpu")
+}
+
+warn_positional_gpu <- function(result, gpu) {
+  saved <- if (is.null(result$persisted_to)) "" else
+    sprintf(" The backend was saved to %s.", result$persisted_to)
+  warn_kswitch(c(
+    sprintf("The second argument of `use_backend()` is `gpu` (keras3's), so %s went there.%s",
+            deparse(gpu), saved),
+    i = sprintf('To switch without saving, name it: `use_backend("%s", persist = FALSE)`.',
+                result$backend)
+  ), class = "kswitch_warning_positional_gpu")
 }
 
 warn_breaks_keras3 <- function(result) {
@@ -93,7 +114,8 @@ inform_switch <- function(result) {
     bullets <- c(bullets, i = sprintf("Saved to %s: new sessions start on it%s.",
                                       result$persisted_to, who))
   }
-  if (!is.null(result$override)) {
+  # Only a KERAS_BACKEND from R's start-up (the shell, an Renviron file) reaches new sessions.
+  if (!is.null(result$override) && env_var_set_at_start("KERAS_BACKEND")) {
     bullets <- c(bullets, "!" = sprintf(paste(
       "KERAS_BACKEND=%s was set outside kswitch and overrides keras.json in new sessions;",
       "unset it (e.g. in ~/.Renviron) to let the file decide."), result$override))

@@ -26,6 +26,8 @@ R_CLASSES = {
     "KerasUnavailableError": ["kswitch_error_keras_unavailable", "kswitch_error"],
     "ConfigError": ["kswitch_error_config", "kswitch_error"],
     "InstallError": ["kswitch_error_install", "kswitch_error"],
+    "WrongBackendError": ["kswitch_error_wrong_backend", "kswitch_error_invalid_argument",
+                          "kswitch_error"],
 }
 CLASSES = {name: cls for name, cls in inspect.getmembers(errors, inspect.isclass)
            if issubclass(cls, KswitchError)}
@@ -99,3 +101,14 @@ def test_str_is_the_message_then_each_bullet():
                                           (["a"], "['a']")])
 def test_show_writes_a_value_as_an_r_user_would_type_it(value, shown):
     assert show(value) == shown
+
+
+def test_a_surfaced_error_carries_its_r_classes_as_reticulate_reads_them():
+    # reticulate names an R condition after the exception's MRO: "module.name", or the bare
+    # name where __module__ is empty.
+    error = errors.WrongBackendError("m", problem="p", value="jax").surfaced()
+    names = [c.__name__ if c.__module__ == "" else c.__module__ + "." + c.__name__
+             for c in type(error).__mro__]
+    assert names[1:4] == R_CLASSES["WrongBackendError"]
+    assert isinstance(error, errors.WrongBackendError) and isinstance(error, ValueError)
+    assert str(error) == "m\np" and error.value == "jax"

@@ -159,3 +159,19 @@ def test_first_import_writes_a_missing_keras_json_atomically_itself(tmp_path):
         assert config.read_config(path) == config.DEFAULTS, text
         print(repr(text[-2:]))
     """, tmp_path) == repr("}\n")
+
+
+def test_float64_is_real_on_jax_after_a_switch(tmp_path):
+    # JAX truncates float64 to float32 unless its x64 mode is on: weights must hold what
+    # they report.
+    out = run("""
+        import sys
+        from kswitch import api, switch
+        api.use_backend("tensorflow", persist=False)
+        api.set_floatx("float64")
+        api.use_backend("jax", persist=False)
+        k = switch.keras_module()
+        w = k.Sequential([k.Input((3,)), k.layers.Dense(1)]).weights[0]
+        print(w.dtype, w.value.dtype, k.ops.convert_to_numpy(w).dtype)
+    """, tmp_path)
+    assert out == "float64 float64 float64"

@@ -117,3 +117,24 @@ test_that("backends() lists every backend with its state", {
   expect_equal(table$trainable, c(TRUE, TRUE, TRUE, FALSE, FALSE))
   expect_true(all(table$loaded[table$backend %in% c("tensorflow", "jax")]))
 })
+
+test_that("use_backend(backend, FALSE) says FALSE went to gpu, not persist", {
+  home <- local_test_home()
+  withr::defer(quietly(use_backend(backend(), persist = FALSE)))
+  before <- backend()
+  expect_warning(quietly(use_backend("jax", FALSE)), class = "kswitch_warning_positional_gpu")
+  expect_equal(read_config_file(home)$backend, "jax")  # it was saved, as the warning says
+  expect_no_warning(quietly(use_backend(before, persist = FALSE)))
+  expect_no_warning(quietly(use_backend(before, gpu = FALSE, persist = FALSE)))
+})
+
+test_that("a KERAS_BACKEND this Keras cannot load is a config error from backend()", {
+  local_test_home()
+  # keras3's config_set_backend("Torch") sets it, unchecked, before Keras loads.
+  out <- in_fresh_r(function() {
+    e <- tryCatch(kswitch::backend(), error = identity)
+    list(class = class(e), message = conditionMessage(e))
+  }, env = c(KERAS_BACKEND = "Torch"))
+  expect_true("kswitch_error_config" %in% out$class)
+  expect_match(out$message, "did you mean \"torch\"", fixed = TRUE)
+})

@@ -263,3 +263,48 @@ test_that("keras3's use_backend(backend, gpu) call works on kswitch's, and a mas
   expect_match(out$told, "keras3::use_backend() now masks kswitch::use_backend()", fixed = TRUE)
   expect_equal(read_config_file(home)$backend, "jax")  # persist = TRUE, kswitch's default
 })
+
+test_that("keras3 objects keep their own backend across switches and scopes", {
+  skip_without_keras3()
+  local_test_home()
+  out <- in_fresh_r(function() {
+    library(keras3); library(kswitch)
+    quiet_switch <- function(b) suppressMessages(use_backend(b, persist = FALSE))
+    quiet_switch("tensorflow")
+    x <- matrix(runif(8), 2)
+    y <- matrix(runif(2), 2)
+    m <- with_backend("jax", keras_model_sequential(input_shape = 4) |> layer_dense(1))
+    outside <- predict(m, x, verbose = 0)  # the issue's script: a jax model, session on tf
+    on_tf <- config_backend()
+    inside <- with_backend("jax", predict(m, x, verbose = 0))
+    compile(m, optimizer = "sgd", loss = "mse")
+    fit(m, x, y, epochs = 1, verbose = 0)
+    quiet_switch("torch")
+    loss <- evaluate(m, x, y, verbose = 0)
+    set_weights(m, get_weights(m))
+    files <- c(tempfile(fileext = ".keras"), tempfile(fileext = ".weights.h5"))
+    save_model(m, files[1])
+    save_model_weights(m, files[2])
+    saved <- file.exists(files)
+    unlink(files)
+    metric <- metric_mean_absolute_error()  # on torch
+    quiet_switch("jax")
+    m2 <- keras_model_sequential(input_shape = 4) |> layer_dense(1)
+    mixed <- tryCatch(compile(m2, optimizer = "sgd", loss = "mse", metrics = list(metric)),
+                      error = function(e) class(e))
+    compile(m2, optimizer = "sgd", loss = "mse")  # m2 is whole
+    fit(m2, x, y, epochs = 1, verbose = 0)
+    quiet_switch("tensorflow")
+    list(same = isTRUE(all.equal(outside, inside)), on_tf = on_tf, loss = loss,
+         saved = saved, mixed = mixed, after = config_backend(),
+         still = dim(predict(m, x, verbose = 0)))
+  })
+  expect_true(out$same)
+  expect_equal(out$on_tf, "tensorflow")
+  expect_true(is.finite(unlist(out$loss)[[1]]))
+  expect_equal(out$saved, c(TRUE, TRUE))
+  expect_true("kswitch_error_wrong_backend" %in% out$mixed)
+  expect_true("kswitch_error" %in% out$mixed)
+  expect_equal(out$after, "tensorflow")
+  expect_equal(out$still, c(2L, 1L))
+})

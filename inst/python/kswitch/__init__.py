@@ -16,6 +16,7 @@ from .errors import (  # noqa: F401
     NotSupportedError,
     SwitchFailedError,
     UnknownBackendError,
+    WrongBackendError,
 )
 
 __version__ = "0.1.0"

@@ -172,7 +172,13 @@ def keras_generation() -> int:
 
 
 def backend() -> str:
-    return switch.active_backend()
+    """The active backend; a name from KERAS_BACKEND or keras.json that this Keras cannot load
+    (keras3's `config_set_backend("Torch")` takes any) is a ConfigError saying so."""
+    name = switch.active_backend()
+    if not switch.keras_imported() and not backends.lives_elsewhere(
+            name, backends.current_generation()):
+        switch.check_importable(name)
+    return name
 
 
 def _active_or_none() -> Optional[str]:

@@ -89,6 +89,11 @@ def lives_elsewhere(name: str, gen: int) -> bool:
     return name in ALL_NAMES and name not in (b.name for b in GENERATIONS[gen])
 
 
+def config_api(keras: Any) -> Any:
+    """Where Keras keeps backend() and the settings: keras.config, or keras.backend in Keras 2."""
+    return keras.backend if generation(keras.__version__) == 2 else keras.config
+
+
 def other(gen: int) -> int:
     return 2 if gen == 3 else 3
 

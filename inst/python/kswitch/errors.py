@@ -53,6 +53,20 @@ class KswitchError(Exception):
         lines = [self.message] + [b[1] for b in self.to_dict()["bullets"]]
         return "\n".join(lines)
 
+    def surfaced(self):
+        """This error, for raising where R gets it through reticulate as a Python exception
+        (in a method a user calls) rather than through ``r_call``: reticulate names an R
+        condition after its exception's classes, and a class whose ``__module__`` is empty by
+        its bare name, so this copy's classes carry the R class chain."""
+        cls = type(self)
+        if "_surfaced" not in cls.__dict__:
+            marks = tuple(type(r, (), {"__module__": ""}) for r in self.r_classes())
+            cls._surfaced = type(cls.__name__, marks + (cls,), {"__module__": cls.__module__})
+        copy = cls._surfaced.__new__(cls._surfaced)
+        copy.__dict__.update(self.__dict__)
+        copy.args = self.args
+        return copy
+
 
 class InvalidArgumentError(KswitchError, ValueError):
     """An argument's value is outside what Keras accepts."""
@@ -70,6 +84,12 @@ class ModelNotBuiltError(InvalidArgumentError):
     """A Keras model whose weights do not exist yet (never built or called)."""
 
     r_class = "kswitch_error_model_not_built"
+
+
+class WrongBackendError(InvalidArgumentError):
+    """Objects of two Keras backends combined (an optimizer of one in another's model)."""
+
+    r_class = "kswitch_error_wrong_backend"
 
 
 class BackendUnavailableError(KswitchError):

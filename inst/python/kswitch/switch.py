@@ -11,10 +11,17 @@ import importlib
 import os
 import sys
 from types import ModuleType
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
-from . import backends, config
-from .errors import ConfigError, KerasUnavailableError, KswitchError, SwitchFailedError, show
+from . import backends, config, objects
+from .errors import (
+    ConfigError,
+    KerasUnavailableError,
+    KswitchError,
+    SwitchFailedError,
+    WrongBackendError,
+    show,
+)
 
 ENV = "KERAS_BACKEND"
 
@@ -27,6 +34,29 @@ _set_by_kswitch: Optional[str] = None
 
 # A module of the Keras tree: Keras's own rule in set_backend().
 KERAS_PREFIX = "keras"
+# The active tree's modules as kswitch knows them, and the names of those imported since
+# (recorded by _TreeFinder), so a switch back never scans all of sys.modules (thousands of
+# entries). A tree kswitch has not seen yet (a first import) is found by one scan.
+_active_tree: Dict[str, ModuleType] = {}
+_new_names: Set[str] = set()
+
+
+class _TreeFinder:
+    """First on sys.meta_path, it records each Keras module as it is imported, and finds
+    nothing: the usual finders import it."""
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> None:
+        if name.startswith(KERAS_PREFIX):
+            _new_names.add(name)
+        return None
+
+
+def _finder_first() -> None:
+    sys.meta_path[:] = [_TreeFinder] + [f for f in sys.meta_path if f is not _TreeFinder]
+
+
+_finder_first()
 
 
 def keras_imported() -> bool:
@@ -42,7 +72,7 @@ def tree_id() -> Optional[str]:
 def active_backend() -> str:
     """The backend Keras runs on, or would run on if imported now. Imports nothing."""
     if keras_imported():
-        return config_api(sys.modules["keras"]).backend()
+        return backends.config_api(sys.modules["keras"]).backend()
     return os.environ.get(ENV) or (config.read_config() or {}).get("backend") \
         or config.DEFAULTS["backend"]
 
@@ -81,11 +111,80 @@ def set_backend_env(name: Optional[str]) -> None:
         os.environ.pop(ENV, None)
 
 
+def _active_modules() -> Dict[str, ModuleType]:
+    """The active tree, complete: with the modules imported since it was last put back."""
+    global _active_tree, _new_names
+    modules = sys.modules
+    if modules.get("keras") is not _active_tree.get("keras"):  # a tree not seen yet
+        _active_tree = {n: m for n, m in list(modules.items()) if n.startswith(KERAS_PREFIX)}
+    else:
+        for n in _new_names:
+            if n in modules:
+                _active_tree[n] = modules[n]
+    _new_names = set()
+    if sys.meta_path[0] is not _TreeFinder:  # another finder put itself first
+        _finder_first()
+    return _active_tree
+
+
 def _take_tree() -> Dict[str, ModuleType]:
-    """Remove the keras* modules from sys.modules and return them."""
-    # str.startswith unwrapped: this scans every module of the process on each switch.
-    names = [n for n in list(sys.modules) if n.startswith(KERAS_PREFIX)]
-    return {n: sys.modules.pop(n) for n in names}
+    """Remove the active tree's modules from sys.modules and return them."""
+    global _active_tree
+    tree, modules = _active_modules(), sys.modules
+    for n in tree:
+        modules.pop(n, None)
+    _active_tree = {}
+    return tree
+
+
+def _put_tree(tree: Dict[str, ModuleType]) -> None:
+    """Make ``tree`` the active one, in place of the active tree if there is one."""
+    global _active_tree
+    old, modules = _active_modules(), sys.modules
+    modules.update(tree)
+    for n in old.keys() - tree.keys():
+        modules.pop(n, None)
+    _active_tree = tree
+
+
+def _prepare_active() -> None:
+    """Objects of the active tree run on it whatever tree is active later (objects.py)."""
+    keras = sys.modules.get("keras")
+    if keras is None or objects.is_prepared(keras):
+        return
+    objects.prepare(_active_modules(), backends.generation(keras.__version__) or 3, run_on)
+
+
+def _park_active(name: str) -> None:
+    _prepare_active()
+    _parked[name] = _take_tree()
+
+
+def run_on(keras: ModuleType, call: Any) -> Any:
+    """``call()`` with the tree of ``keras`` active, and the session's tree back afterwards
+    (also on error and interrupt): how an object of another backend runs on its own."""
+    name = objects.backend_of(keras)
+    parked = _parked.get(name)
+    if parked is None or parked.get("keras") is not keras:
+        raise WrongBackendError(
+            "This object was made on {}, whose Keras this session no longer holds.".format(
+                show(name)),
+            problem="Its Keras failed and was unloaded, so nothing can run it any more.",
+            fix="Make the object again, or load a saved copy with `keras3::load_model()`.",
+            value=name).surfaced()
+    active = active_backend() if keras_imported() else None
+    if active is not None:
+        _prepare_active()
+        _parked[active] = _active_modules()
+    _put_tree(_parked.pop(name))
+    try:
+        return call()
+    finally:
+        _parked[name] = _active_modules()
+        if active is None:
+            _take_tree()
+        else:
+            _put_tree(_parked.pop(active))
 
 
 def _import_keras(name: str) -> ModuleType:
@@ -97,16 +196,14 @@ def _import_keras(name: str) -> ModuleType:
     config.write_defaults_if_missing()
     if name == "torch":
         importlib.import_module("torch")  # Keras's rule: torch before anything else
-    return importlib.import_module("keras")
-
-
-def config_api(keras: ModuleType) -> ModuleType:
-    """Where Keras keeps backend() and the settings: keras.config, or keras.backend in Keras 2."""
-    return keras.backend if backends.generation(keras.__version__) == 2 else keras.config
+    keras = importlib.import_module("keras")
+    _prepare_active()
+    _real_64_bit_floats(keras)  # keras.json may say float64
+    return keras
 
 
 def read_settings(keras: ModuleType) -> Dict[str, Any]:
-    return {s: getattr(config_api(keras), s)() for s in config.SETTINGS}
+    return {s: getattr(backends.config_api(keras), s)() for s in config.SETTINGS}
 
 
 def apply_settings(keras: ModuleType, settings: Dict[str, Any]) -> None:
@@ -118,17 +215,30 @@ def _apply_setting(keras: ModuleType, setting: str, value: Any) -> None:
     # Keras 3 layers take their dtype from the global dtype policy, derived from floatx once
     # and then cached: a floatx set later would not reach new layers. Keep a derived policy
     # in step; a policy the user chose (e.g. "mixed_float16") is left alone. (Keras 2 has none.)
-    api = config_api(keras)
+    api = backends.config_api(keras)
     derived = setting == "floatx" and hasattr(api, "dtype_policy") \
         and api.dtype_policy().name == api.floatx()
     getattr(api, "set_" + setting)(value)
     if derived:
         api.set_dtype_policy(value)
+    if setting == "floatx":
+        _real_64_bit_floats(keras)
+
+
+def _real_64_bit_floats(keras: ModuleType) -> None:
+    """JAX stores float64 as float32 unless its x64 mode is on: Keras would report float64
+    weights holding float32. Turned on (for the process; it is JAX's global) when floatx is
+    float64 on jax."""
+    api = backends.config_api(keras)
+    if api.floatx() == "float64" and api.backend() == "jax":
+        import jax
+        jax.config.update("jax_enable_x64", True)
 
 
 def keras_module() -> ModuleType:
     """The ``keras`` module on the current backend, importing it (transactionally) if needed."""
     if keras_imported():
+        _prepare_active()  # imported outside kswitch (a Python chunk)
         return sys.modules["keras"]
     name = active_backend()
     generation = backends.current_generation()
@@ -137,7 +247,7 @@ def keras_module() -> ModuleType:
         raise backends.elsewhere_error(name, generation, source=config.config_path() if
                                        source == "keras.json" else source)
     if name in _parked:  # parked when a scope that first imported Keras ended
-        sys.modules.update(_parked.pop(name))
+        _put_tree(_parked.pop(name))
         return sys.modules["keras"]
     check_importable(name)
     try:
@@ -162,6 +272,8 @@ def check_importable(name: str) -> None:
         return
     keras = backends.label(generation)
     valid = "{} backends: {}.".format(keras, ", ".join(show(n) for n in names))
+    if str(name).lower() in names:
+        valid += " Names are case-sensitive: did you mean {}?".format(show(str(name).lower()))
     fix = ('Use a {} backend in this session with `use_backend("tensorflow", persist = '
            'FALSE)`, or save one with `use_backend("tensorflow")`').format(keras)
     if os.environ.get(ENV):
@@ -182,29 +294,31 @@ def switch(name: str) -> Dict[str, Any]:
         previous = active_backend()
         set_backend_env(name)
         if name in _parked:  # so a plain `import keras` (a Python chunk) gets this tree too
-            sys.modules.update(_parked.pop(name))
+            _put_tree(_parked.pop(name))
         return {"previous": previous, "reloaded": False, "first_import": False}
     keras = sys.modules["keras"]
-    previous = config_api(keras).backend()
+    previous = backends.config_api(keras).backend()
     if previous == name:
         set_backend_env(name)
         return {"previous": previous, "reloaded": False, "first_import": False}
     settings = read_settings(keras)
-    _parked[previous] = _take_tree()
+    _prepare_active()
+    _parked[previous] = _active_modules()
     first_import = name not in _parked
     set_backend_env(name)
     try:
         if first_import:
+            _take_tree()
             keras = _import_keras(name)
         else:
-            sys.modules.update(_parked.pop(name))
+            _put_tree(_parked.pop(name))
             keras = sys.modules["keras"]
         apply_settings(keras, settings)
     except BaseException as e:  # also KeyboardInterrupt: the session must stay usable
         failed = _take_tree()
         if not first_import:
             _parked[name] = failed
-        sys.modules.update(_parked.pop(previous))
+        _put_tree(_parked.pop(previous))
         set_backend_env(previous_env)
         if not isinstance(e, Exception):
             raise
@@ -259,10 +373,10 @@ def restore(state: Dict[str, Any]) -> None:
         # Keras was first imported inside the scope. Park its tree, so the next import on that
         # backend is instant, holding the settings a fresh import would read from the file.
         keras = sys.modules["keras"]
-        name = config_api(keras).backend()
+        name = backends.config_api(keras).backend()
         try:
             apply_settings(keras, file_settings())
-            _parked[name] = _take_tree()
+            _park_active(name)
         except KswitchError:  # the file went bad meanwhile: drop the tree, import afresh later
             _take_tree()
     if state["env"] is None:
@@ -300,12 +414,12 @@ def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
 
 
 def get_setting(setting: str) -> Any:
-    return getattr(config_api(keras_module()), setting)()
+    return getattr(backends.config_api(keras_module()), setting)()
 
 
 def set_setting(setting: str, value: Any) -> Any:
     """Set a session setting; returns the old value."""
     keras = keras_module()
-    old = getattr(config_api(keras), setting)()
+    old = getattr(backends.config_api(keras), setting)()
     _apply_setting(keras, setting, value)
     return old
