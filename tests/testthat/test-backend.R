@@ -138,3 +138,24 @@ test_that("a KERAS_BACKEND this Keras cannot load is a config error from backend
   expect_true("kswitch_error_config" %in% out$class)
   expect_match(out$message, "did you mean \"torch\"", fixed = TRUE)
 })
+
+test_that("keras_module() objects run on their own backend after a switch", {
+  skip_if_no_backend("jax")
+  skip_if_no_backend("tensorflow")
+  local_test_home()
+  quietly(use_backend("tensorflow", persist = FALSE))
+  x <- matrix(runif(6), 2)
+  model <- with_backend("jax", small_model())
+  outside <- model$predict(x, verbose = 0L)
+  expect_equal(backend(), "tensorflow")
+  expect_equal(backend_in_session(), "tensorflow")
+  expect_equal(with_backend("jax", model$predict(x, verbose = 0L)), outside)
+  sgd <- keras_module()$optimizers$SGD()  # made on tensorflow
+  err <- expect_error(model$compile(optimizer = sgd, loss = "mse"), "made on \"tensorflow\"")
+  if (utils::packageVersion("reticulate") >= "1.42") {  # 1.28 classes every error alike
+    expect_s3_class(err, "kswitch_error_wrong_backend")
+  }
+  model$compile(optimizer = "sgd", loss = "mse")  # the model is whole
+  model$fit(x, matrix(1:2), epochs = 1L, verbose = 0L)
+  expect_equal(backend(), "tensorflow")
+})
