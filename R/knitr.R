@@ -3,18 +3,37 @@
 # previous backend. Registered when knitr is loaded; knitr is not a dependency.
 
 register_knitr_hook <- function(...) {
+  knitr::opts_hooks$set(keras_backend = knitr_backend_option)
   knitr::knit_hooks$set(keras_backend = knitr_backend_hook)
+}
+
+# Switches before knitr decides whether to evaluate the chunk: a switch that fails is then a
+# chunk error like any other. With `error = FALSE` (rmarkdown's default) it stops the
+# document; otherwise the chunk shows the error and is not run, on no backend it asked for.
+knitr_backend_option <- function(options) {
+  if (isFALSE(options$eval)) return(options)
+  state <- tryCatch({
+    check_string(options$keras_backend, arg = "keras_backend")
+    core_call("begin_scope", backend = options$keras_backend)
+  }, error = function(e) if (isFALSE(options$error)) stop(e) else e)
+  if (inherits(state, "error")) {
+    options$eval <- FALSE
+    options$kswitch_error <- conditionMessage(state)
+  } else {
+    # A stack: if a failed chunk never reaches its `after` call, later chunks still restore
+    # their own state.
+    .kswitch$chunk_states <- c(list(state), .kswitch$chunk_states)
+    options$kswitch_scope <- TRUE
+  }
+  options
 }
 
 knitr_backend_hook <- function(before, options, envir) {
   if (before) {
-    backend <- options$keras_backend
-    check_string(backend, arg = "keras_backend")
-    # A stack: if a failed chunk never reaches its `after` call, later chunks still restore
-    # their own state.
-    .kswitch$chunk_states <- c(list(core_call("begin_scope", backend = backend)),
-                               .kswitch$chunk_states)
-  } else if (length(.kswitch$chunk_states)) {
+    if (!is.null(options$kswitch_error)) {
+      return(knitr::knit_hooks$get("error")(paste0("## Error: ", options$kswitch_error, "\n"), options))
+    }
+  } else if (isTRUE(options$kswitch_scope) && length(.kswitch$chunk_states)) {
     state <- .kswitch$chunk_states[[1]]
     .kswitch$chunk_states <- .kswitch$chunk_states[-1]
     core_call("end_scope", state)

@@ -36,6 +36,19 @@ test_that("a bad keras_backend chunk option fails the chunk with the classed err
   expect_match(conditionMessage(err), "Did you mean \"jax\"?", fixed = TRUE)
 })
 
+test_that("with error = TRUE a bad keras_backend shows the error and the document goes on", {
+  skip_if_not(rmarkdown::pandoc_available(), "pandoc is not installed")
+  local_test_home()
+  doc <- tempfile("bad-", tmpdir = test_root, fileext = ".Rmd")
+  writeLines(c("```{r}", "library(kswitch)", "```", "",
+               "```{r, keras_backend = 'Jax', error = TRUE}", "cat('ran on', backend())", "```",
+               "", "```{r, keras_backend = 'jax'}", "cat('chunk on', backend())", "```"), doc)
+  out <- render_in_fresh_r(doc)
+  expect_true(any(grepl("Did you mean \"jax\"?", out$lines, fixed = TRUE)))
+  expect_false(any(grepl("## ran on", out$lines, fixed = TRUE)))  # not run on another backend
+  expect_true(any(grepl("## chunk on jax", out$lines, fixed = TRUE)))
+})
+
 vignette_source <- function(name) {
   installed <- system.file("doc", paste0(name, ".Rmd"), package = "kswitch")
   if (nzchar(installed)) return(installed)
