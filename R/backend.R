@@ -58,6 +58,7 @@ use_backend <- function(backend, gpu = NA, ..., persist = TRUE) {
   check_flag(gpu, allow_na = TRUE)
   check_flag(persist)
   bind_python(backend)
+  request_backend(backend, gpu)
   result <- core_call("use_backend", backend, persist = persist, gpu = isTRUE(gpu))
   inform_switch(result)
   if (isTRUE(result$breaks_keras3)) warn_breaks_keras3(result)

@@ -10,6 +10,7 @@ knitr_backend_hook <- function(before, options, envir) {
   if (before) {
     backend <- options$keras_backend
     check_string(backend, arg = "keras_backend")
+    request_backend(backend, argument = "keras_backend")
     # A stack: if a failed chunk never reaches its `after` call, later chunks still restore
     # their own state.
     .kswitch$chunk_states <- c(list(core_call("begin_scope", backend = backend)),
