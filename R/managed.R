@@ -106,9 +106,9 @@ managed_requirements <- function(backend, gpu, declared, argument, call) {
 }
 
 abort_request <- function(backend, requirements, reason, argument, call) {
-  args <- list(backend, as.list(requirements), reason, argument = argument)
   if (python_started()) {
-    do.call(core_call, c(list("managed_request_failed"), args, call = call))
+    core_call("managed_request_failed", backend, as.list(requirements), reason,
+              argument = argument, call = call)
   }
   out <- run_python(starter_python(), c("-m", "kswitch.bind", "request-failed", backend,
                                         reason, requirements))

@@ -213,16 +213,20 @@ def switch(name: str) -> Dict[str, Any]:
 
 
 # Frames of these packages are the messengers, not the package that failed.
-_NOT_THE_CULPRIT = ("keras", "importlib", "kswitch", "__main__")
+# reticulate's import hook (rpytools) is on every import's stack in an R session.
+_NOT_THE_CULPRIT = ("keras", "importlib", "kswitch", "__main__", "rpytools")
 
 
 def failing_package(e: BaseException, fallback: str) -> str:
     """The top-level package an import failure comes from, for the error message.
 
-    The deepest frame outside Keras and the import machinery (a package raising in its own
-    ``__init__``, or loading a native extension that cannot find its library), else the module
-    an ImportError or AttributeError names, else ``fallback``.
+    A ModuleNotFoundError names the missing module itself. Otherwise the deepest frame outside
+    Keras and the import machinery (a package raising in its own ``__init__``, or loading a
+    native extension that cannot find its library), else the module an ImportError or
+    AttributeError names, else ``fallback``.
     """
+    if isinstance(e, ModuleNotFoundError) and e.name:
+        return e.name.split(".")[0]  # the module that is missing, not the one importing it
     package = None
     tb = e.__traceback__
     while tb is not None:
