@@ -132,11 +132,13 @@ reliability-doc: install
 	"$(ENV_PYTHON)" reliability/run.py RELIABILITY.md
 
 # bench/run.R rewrites bench/RESULTS.md; bench/keras3.R and bench/carry.R, with keras3, then
-# replace their sections (5 and 6).
+# replace their sections (5 and 6); bench/managed.R, on managed Python, section 7.
 bench: setup
 	Rscript bench/run.R
 	R_LIBS="$(CRAN_LIB)" Rscript bench/keras3.R
 	R_LIBS="$(CRAN_LIB)" Rscript bench/carry.R
+	$(MAKE) managed-python
+	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript bench/managed.R
 
 docs:
 	Rscript -e 'roxygen2::roxygenise()'

@@ -121,3 +121,11 @@ starter_python <- function() {
   python <- Sys.which(c("python3", "python"))
   python[nzchar(python)][1]
 }
+
+describe_kind <- function(kind) {
+  switch(kind,
+    managed = "reticulate's managed Python (py_require(); kswitch requests each backend)",
+    kswitch = "kswitch's own environment (install_backends())",
+    RETICULATE_PYTHON = "the one RETICULATE_PYTHON names",
+    "one reticulate found")
+}

@@ -26,11 +26,17 @@ test_that("keras3 on managed Python switches jax -> torch -> jax, fitting on eac
     suppressMessages(use_backend("jax", persist = FALSE))
     list(kind_before = kind_before, kind = python_kind(), ephemeral = ephemeral,
          on_jax = on_jax, on_torch = on_torch, back = keras3::config_backend(),
-         losses = c(loss_jax, loss_torch), required = reticulate::py_require()$packages)
+         losses = c(loss_jax, loss_torch), required = reticulate::py_require()$packages,
+         table = backends(), config_kind = keras_config()$python_kind)
   }, args = list(fit = small_fit))
   expect_equal(out$kind_before, "managed")
   expect_equal(out$kind, "managed")
   expect_true(out$ephemeral)
+  expect_equal(out$config_kind, "managed")
+  expect_equal(attr(out$table, "python_kind"), "managed")
+  keras3_rows <- out$table[out$table$python == out$table$python[1], ]
+  expect_true(all(keras3_rows$requestable))
+  expect_true(all(keras3_rows$installed[keras3_rows$backend %in% c("jax", "torch")]))
   expect_equal(c(out$on_jax, out$on_torch, out$back), c("jax", "torch", "jax"))
   expect_true(all(is.finite(out$losses)))
   expect_true(all(c("jax[cpu]", "torch") %in% out$required))
@@ -95,4 +101,26 @@ test_that("a failing request is a classed error naming the requirement, with not
   expect_equal(out$keras, "tensorflow")
   expect_false("openvino" %in% out$required)
   expect_identical(read_bytes(path), before)
+})
+
+test_that("a KERAS_BACKEND set by keras3::use_backend() is honoured, without an override warning", {
+  skip_without_keras3()
+  home <- local_test_home()
+  out <- in_fresh_r(function() {
+    library(keras3)
+    library(kswitch)
+    keras3::use_backend("jax")  # before Python starts: keras3's own way
+    start <- kswitch::backend()
+    messages <- character()
+    withCallingHandlers(kswitch::use_backend("torch"),
+                        message = function(m) {
+                          messages <<- c(messages, conditionMessage(m))
+                          invokeRestart("muffleMessage")
+                        })
+    list(start = start, messages = messages, backend = kswitch::backend())
+  })
+  expect_equal(out$start, "jax")
+  expect_equal(out$backend, "torch")
+  expect_false(any(grepl("outside kswitch", out$messages)))
+  expect_equal(read_config_file(home)$backend, "torch")
 })

@@ -18,7 +18,8 @@ __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_pa
            "clear_session", "shape", "keras_module", "backend_source", "begin_scope",
            "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager",
            "keras_generation", "comparison_target", "set_random_seed",
-           "repair_config", "carry_model", "managed_request", "managed_request_failed"]
+           "repair_config", "carry_model", "managed_request", "managed_request_failed",
+           "keras_backend_set_in_session"]
 
 
 def _transaction(change: Callable[[], Any], updates: Optional[Dict[str, Any]] = None) -> Any:
@@ -364,6 +365,11 @@ def comparison_target(backend: str, argument: str = "backends",
             "backend_version": backends.distribution_version(spec.distributions) if here
             else None,
             "keras_version": backends.keras_version() if here else None}
+
+
+def keras_backend_set_in_session() -> None:
+    """R saw KERAS_BACKEND set in the session, not at its start: not an override to warn of."""
+    switch.forget_outside_override()
 
 
 def managed_request(backend: str, gpu: bool = False, declared: Optional[List[str]] = None,

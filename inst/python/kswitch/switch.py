@@ -60,6 +60,13 @@ def outside_override() -> Optional[str]:
     return _outside_env
 
 
+def forget_outside_override() -> None:
+    """KERAS_BACKEND was set in this R session (keras3::use_backend(), Sys.setenv()), not before
+    it started: the user's choice for this session, which new sessions do not inherit."""
+    global _outside_env
+    _outside_env = None
+
+
 def loaded_backends() -> List[str]:
     active = [active_backend()] if keras_imported() else []
     return active + sorted(_parked)
