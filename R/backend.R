@@ -17,7 +17,7 @@
 #'
 #' @section reticulate's managed Python:
 #' Most keras3 users have no environment of their own: reticulate (>= 1.41) builds an
-#' ephemeral one with uv from the packages declared with [reticulate::py_require()]
+#' ephemeral one with uv from the packages declared with `reticulate::py_require()`
 #' ([python_kind()] is then `"managed"`). There `use_backend()` first requests the
 #' backend's packages, the very strings keras3's own `use_backend()` declares for this
 #' platform and `gpu` (on Linux CPU: `"jax[cpu]"`; `"torch"`, `"torchvision"`,

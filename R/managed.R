@@ -6,7 +6,7 @@
 #'
 #' Which Python the session binds decides how a backend is made available: reticulate's
 #' managed Python (`"managed"`, an ephemeral environment that uv builds from
-#' [reticulate::py_require()] declarations; most keras3 users have it), kswitch's own
+#' `reticulate::py_require()` declarations; most keras3 users have it), kswitch's own
 #' environment (`"kswitch"`, built by [install_backends()]), a Python named by
 #' `RETICULATE_PYTHON` (`"RETICULATE_PYTHON"`), or another one reticulate found
 #' (`"other"`). Before Python starts it is what reticulate will choose; after, what it
@@ -63,13 +63,13 @@ request_backend <- function(backend, gpu = NA, argument = "backend",
                             call = rlang::caller_env()) {
   if (!is.character(backend) || length(backend) != 1 || is.na(backend)) return(invisible())
   if (!identical(python_kind(), "managed")) return(invisible())
-  declared <- reticulate::py_require()$packages
+  declared <- py_require()$packages
   requirements <- managed_requirements(backend, gpu, declared, argument, call)
   if (!length(requirements)) return(invisible())
   reason <- NULL
   ok <- tryCatch(withCallingHandlers(
     {
-      reticulate::py_require(requirements)
+      py_require(requirements)
       TRUE
     },
     warning = function(w) {
@@ -82,8 +82,8 @@ request_backend <- function(backend, gpu = NA, argument = "backend",
   })
   if (!isTRUE(ok) || length(reason)) {
     # What reticulate added to its manifest before it failed is taken out again.
-    added <- setdiff(reticulate::py_require()$packages, declared)
-    if (length(added)) try(suppressWarnings(reticulate::py_require(added, action = "remove")),
+    added <- setdiff(py_require()$packages, declared)
+    if (length(added)) try(suppressWarnings(py_require(added, action = "remove")),
                            silent = TRUE)
     abort_request(backend, requirements, paste(reason, collapse = "\n"), argument, call)
   }
@@ -129,3 +129,7 @@ describe_kind <- function(kind) {
     RETICULATE_PYTHON = "the one RETICULATE_PYTHON names",
     "one reticulate found")
 }
+
+# reticulate >= 1.41's py_require(), looked up when used: Debian's reticulate 1.28 has none
+# (and R CMD check would flag the reference).
+py_require <- function(...) getExportedValue("reticulate", "py_require")(...)
