@@ -14,7 +14,8 @@ managed <- c(RETICULATE_UV = file.path(root, "uv-tool", "bin", "uv"),
              UV_PYTHON_INSTALL_DIR = file.path(root, "python"),
              UV_PYTHON_PREFERENCE = "only-managed", UV_PYTHON_DOWNLOADS = "never",
              UV_CACHE_DIR = file.path(root, "uv-cache"),
-             UV_OVERRIDE = file.path(root, "overrides.txt"), UV_FIND_LINKS = "/opt/wheels",
+             UV_OVERRIDE = file.path(root, "overrides.txt"),
+             UV_FIND_LINKS = if (dir.exists("/opt/wheels")) "/opt/wheels" else NA,
              R_USER_CACHE_DIR = file.path(root, "r-user-cache"),
              RETICULATE_VIRTUALENV_ROOT = file.path(root, "venvs"))
 fresh_managed <- function(fn, args = list(), env = character()) {
@@ -75,8 +76,9 @@ lines <- c(
   "| What | Seconds | Ratio |",
   "|---|---:|---:|",
   sprintf("| Restart R with keras3 on jax and fit (today) | %.2f | 1 |", stats::median(restart)),
-  sprintf("| kswitch: first switch to jax after a tensorflow fit (request + import + fit) | %.2f | %.2f |",
-          stats::median(first), stats::median(first) / stats::median(restart)),
+  sprintf(paste("| kswitch: first switch to jax after a tensorflow fit (request + import +",
+                "fit) | %.2f | %.2f |"), stats::median(first),
+          stats::median(first) / stats::median(restart)),
   sprintf("| kswitch: warm switch tensorflow <-> jax | %.4f | %.4f |",
           stats::median(warm), stats::median(warm) / stats::median(restart))
 )

@@ -21,7 +21,8 @@ managed_env <- function(root, ...) {
     UV_PYTHON_DOWNLOADS = "never",
     UV_CACHE_DIR = file.path(root, "uv-cache"),
     UV_OVERRIDE = file.path(root, "overrides.txt"),
-    UV_FIND_LINKS = "/opt/wheels",
+    # The local wheels pip finds here (`pip config list`); uv reads no pip configuration.
+    UV_FIND_LINKS = if (dir.exists("/opt/wheels")) "/opt/wheels" else NA,
     R_USER_CACHE_DIR = file.path(root, "r-user-cache"),
     RETICULATE_VIRTUALENV_ROOT = file.path(root, "venvs"),
     RETICULATE_PYTHON = NA, ...)

@@ -9,7 +9,7 @@ small_fit <- function() {
   history$metrics$loss[[1]]
 }
 
-test_that("keras3 on managed Python switches jax -> torch -> jax, fitting on each, and a persisted backend starts the next session", {
+test_that("keras3 on managed Python: jax, torch, jax, a fit on each; next session on the saved one", {
   root <- skip_without_managed()
   home <- local_test_home()
   out <- in_managed_r(root, function(fit) {
