@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: setup system-deps install python-env legacy-env cran-packages demo test test-python \
-        test-r test-r-cran reliability reliability-doc bench docs clean
+        test-r test-r-cran managed-python reliability reliability-doc bench docs clean
 
 setup: system-deps install python-env legacy-env cran-packages
 
@@ -98,15 +98,26 @@ test-r:
 # The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
 # tests run here; under Debian's reticulate they skip, saying why), against the installed
 # kswitch; then the same look at /tmp and ~.
-test-r-cran: install cran-packages
+test-r-cran: install cran-packages managed-python
 	mkdir -p check
 	ls -A /tmp ~ > check/before-cran.txt
-	R_LIBS="$(CRAN_LIB)" Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
+	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
 	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
 	  check/testthat-cran.log | tail -n 1
 	@ls -A /tmp ~ > check/after-cran.txt; \
 	  if ! diff check/before-cran.txt check/after-cran.txt; then \
 	    echo "The testthat run left files in /tmp or ~ (lines with >)"; exit 1; fi
+
+# reticulate's managed Python, for tests/testthat/test-managed.R (under CRAN's reticulate):
+# uv from PyPI in a small tool venv, and the embeddable pyenv Python presented to uv as a
+# "managed" installation (a wrapper that drops R's LD_LIBRARY_PATH). With
+# UV_PYTHON_PREFERENCE=only-managed reticulate 1.46 never calls virtualenv_starter() while
+# Python initialises, whose py_exe() call recursed through uv_get_or_create_env() until the C
+# stack ran out (53-64 s per start). uv's and reticulate's caches stay in .cache/managed.
+MANAGED_ROOT := $(CURDIR)/.cache/managed
+MANAGED_PYTHON ?= /root/.pyenv/versions/3.11.7/bin/python3.11
+managed-python:
+	@tools/managed-python.sh "$(MANAGED_ROOT)" "$(MANAGED_PYTHON)"
 
 # Concurrency, SIGKILL, failing backends, hostile config, bad arguments (a few minutes);
 # fails if anything was lost or misbehaved. The report of the run goes to the git-ignored
@@ -121,11 +132,13 @@ reliability-doc: install
 	"$(ENV_PYTHON)" reliability/run.py RELIABILITY.md
 
 # bench/run.R rewrites bench/RESULTS.md; bench/keras3.R and bench/carry.R, with keras3, then
-# replace their sections (5 and 6).
+# replace their sections (5 and 6); bench/managed.R, on managed Python, section 7.
 bench: setup
 	Rscript bench/run.R
 	R_LIBS="$(CRAN_LIB)" Rscript bench/keras3.R
 	R_LIBS="$(CRAN_LIB)" Rscript bench/carry.R
+	$(MAKE) managed-python
+	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript bench/managed.R
 
 docs:
 	Rscript -e 'roxygen2::roxygenise()'

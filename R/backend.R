@@ -18,6 +18,26 @@
 #' `kswitch_error_wrong_backend` error, raised before anything changes. A module from
 #' `reticulate::import("keras")` stays on its backend: take it again with [keras_module()].
 #'
+#' @section reticulate's managed Python:
+#' Most keras3 users have no environment of their own: reticulate (>= 1.41) builds an
+#' ephemeral one with uv from the packages declared with `reticulate::py_require()`
+#' ([python_kind()] is then `"managed"`). There `use_backend()` first requests the
+#' backend's packages, the very strings keras3's own `use_backend()` declares for this
+#' platform and `gpu` (on Linux CPU: `"jax[cpu]"`; `"torch"`, `"torchvision"`,
+#' `"torchaudio"`; `"tensorflow-cpu"` beside each), so they never conflict with keras3's.
+#' Before Python starts the request is free; after, reticulate adds an environment layer
+#' (a few seconds from uv's cache). So do the scopes, the knitr chunk option and
+#' [carry_model()]. When kswitch or keras3 loads, the backend the session will start on
+#' (`KERAS_BACKEND`, else `keras.json`) is requested too, so a backend saved with
+#' `persist = TRUE` works in the next session. If uv cannot provide the packages (no
+#' network, no wheel for this Python, a conflicting requirement), the switch is a
+#' `kswitch_error_backend_unavailable` error naming the requirements and uv's message,
+#' and the session, `KERAS_BACKEND` and `keras.json` are left as they were.
+#'
+#' A `KERAS_BACKEND` set in the session (by `keras3::use_backend()` before Keras loads, or
+#' `Sys.setenv()`) is the user's choice: the session starts on it, and kswitch does not
+#' warn that it overrides `keras.json` (only one set before R started does).
+#'
 #' @section Keras 2.3.1: Theano and CNTK:
 #' `"theano"` and `"cntk"` exist only in multi-backend Keras 2.3.1, which lives in its own
 #' Python 3.6 environment (see [install_backends()]), and one R session binds one Python.
@@ -61,6 +81,7 @@ use_backend <- function(backend, gpu = NA, ..., persist = TRUE) {
   check_flag(gpu, allow_na = TRUE)
   check_flag(persist)
   bind_python(backend)
+  request_backend(backend, gpu)
   result <- core_call("use_backend", backend, persist = persist, gpu = isTRUE(gpu))
   if (second_argument_unnamed(sys.call())) warn_positional_gpu(result, gpu)
   inform_switch(result)
@@ -153,8 +174,15 @@ k_backend <- backend
 #' already loaded Keras on it (so a switch to it is instant), whether Keras can train
 #' models on it, the Keras version, and the Python that has it (where it lives).
 #'
+#' On reticulate's managed Python ([python_kind()] is `"managed"`), `installed` says
+#' whether the backend is in the environment now, and `requestable` whether a switch to it
+#' requests it first (every Keras 3 backend: kswitch adds keras3's requirements for it with
+#' `reticulate::py_require()`); elsewhere `requestable` is `FALSE` and
+#' [install_backends()] installs what is missing.
+#'
 #' @returns A data frame with columns `backend`, `installed`, `version`, `active`,
-#'   `loaded`, `trainable`, `keras` and `python`.
+#'   `loaded`, `trainable`, `keras`, `python` and `requestable`, and the attribute
+#'   `python_kind`.
 #' @family backends
 #' @export
 #' @examples
@@ -162,7 +190,7 @@ k_backend <- backend
 backends <- function() {
   other <- if (python_generation() == 2L) default_envname() else default_legacy_envname()
   table <- core_call("backends_table", other_installed(env_python(other)))
-  data.frame(
+  out <- data.frame(
     backend = as_column(table$backend, ""),
     installed = as_column(table$installed, NA),
     version = as_column(table$version, ""),
@@ -173,6 +201,11 @@ backends <- function() {
     python = as_column(table$python, ""),
     stringsAsFactors = FALSE
   )
+  kind <- python_kind()
+  # The first rows are this session's Python's (managed Python has Keras 3).
+  out$requestable <- kind == "managed" & out$python == out$python[1]
+  attr(out, "python_kind") <- kind
+  out
 }
 
 # What the other Keras generation's environment has, asked of its own Python (which imports

@@ -67,6 +67,7 @@ carry_model <- function(model, to) {
                    call = rlang::current_env())
   }
   check_string(to)
+  request_backend(to, argument = "to")
   result <- core_call("carry_model", model, to, tmpdir = tempdir())
   inform_carry(result)
   result$model

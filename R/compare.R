@@ -124,10 +124,13 @@ local_comparison_home <- function(envir = parent.frame()) {
 }
 
 # The environments of the R processes a comparison starts, by where the backend lives:
-# this session's Python, or multi-backend Keras 2.3.1's, both on the copy in `home`.
+# this session's Python, or multi-backend Keras 2.3.1's, both on the copy in `home`. On
+# managed Python each child gets a managed Python of its own, where its use_backend()
+# requests the backend before its Python starts (free).
 comparison_child_envs <- function(home) {
+  python <- if (identical(python_kind(), "managed")) "managed" else core_call("config_info")$python
   here <- c(callr::rcmd_safe_env(), KERAS_HOME = home, KERAS_BACKEND = NA,
-            RETICULATE_PYTHON = core_call("config_info")$python,
+            RETICULATE_PYTHON = python,
             # Theano compiles C code into ~/.theano unless told otherwise.
             THEANO_FLAGS = paste0("base_compiledir=", file.path(home, "theano")))
   list(here = here, elsewhere = replace(here, "RETICULATE_PYTHON",

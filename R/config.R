@@ -38,7 +38,8 @@
 #'
 #' @returns `keras_config()`: a list of class `kswitch_config` with elements `path`,
 #'   `exists`, `file`, `file_error`, `backend`, `backend_source`, `keras_backend_env`,
-#'   `keras_imported`, `session`, `keras_version` and `python`.
+#'   `keras_imported`, `session`, `keras_version`, `python` and `python_kind` (see
+#'   [python_kind()]: `"managed"` for reticulate's managed Python).
 #'   `keras_config_path()`: a character string.
 #' @family configuration
 #' @export
@@ -46,7 +47,9 @@
 #' keras_config()
 #' keras_config_path()
 keras_config <- function() {
-  structure(core_call("config_info"), class = "kswitch_config")
+  info <- core_call("config_info")
+  info$python_kind <- python_kind()
+  structure(info, class = "kswitch_config")
 }
 
 #' @rdname keras_config
@@ -71,6 +74,7 @@ print.kswitch_config <- function(x, ...) {
             x$session$floatx, x$session$image_data_format)
   cat("Session: ", session, "\n")
   cat(sprintf("Keras:    %s in %s\n", x$keras_version %||% "not installed", x$python))
+  if (!is.null(x$python_kind)) cat(sprintf("Python:   %s\n", describe_kind(x$python_kind)))
   invisible(x)
 }
 

@@ -25,6 +25,13 @@
 #' loads its own libpython), so it never binds this session's Python; restart R if
 #' Python had already started on another interpreter.
 #'
+#' @section On reticulate's managed Python:
+#' A session on reticulate's managed Python ([python_kind()] is `"managed"`, the default of
+#' keras3 users with no environment of their own) needs no `install_backends()`: every
+#' switch requests the backend's packages itself with `reticulate::py_require()`. There
+#' `install_backends()` still builds kswitch's own environment `envname`, which new
+#' sessions then bind instead of the managed Python, and says so.
+#'
 #' @param backends Backends to install; see [backends()] for names. `"theano"`, `"cntk"`
 #'   and `"keras2-tensorflow"` go to the Keras 2.3.1 environment `legacy_envname`.
 #' @param envname Name of the Keras 3 environment, under [reticulate::virtualenv_root()],
@@ -58,6 +65,13 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"),
     abort_kswitch(c("No `python3` on the PATH to run the installer.",
                     i = "Install Python 3.10 to 3.12, or pass its path as `python =`."),
                   class = "kswitch_error_install", argument = "python")
+  }
+  if (identical(python_kind(), "managed")) {
+    inform_kswitch(c(
+      i = "This session runs on reticulate's managed Python: a switch requests its backend itself.",
+      i = sprintf(paste("install_backends() builds kswitch's own environment %s; new sessions",
+                        "bind it instead of the managed Python."), quoted(envname))
+    ), class = "kswitch_message_install_managed")
   }
   error_file <- tempfile("kswitch-install-", fileext = ".json")
   result_file <- tempfile("kswitch-install-", fileext = ".json")

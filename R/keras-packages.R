@@ -158,7 +158,22 @@ on_package_load <- function(pkg, f) {
 keras3_loaded <- function() {
   if (keras_backend_is_keras3_default()) set_env_var("KERAS_BACKEND", NA)
   bind_python(generation = 3L)
+  request_startup_backend()
   follow_keras_tree(.kswitch$tree)
+}
+
+# On managed Python, before it starts, the backend the session will start on (KERAS_BACKEND,
+# else keras.json) is requested, so a backend persisted in an earlier session works. A failed
+# request only warns here: loading a package must not fail.
+request_startup_backend <- function() {
+  if (python_started() || !identical(python_kind(), "managed")) return(invisible())
+  out <- run_python(starter_python(), c("-m", "kswitch.bind", "backend"))
+  backend <- trimws(out$stdout)
+  if (out$status != 0 || !nzchar(backend)) return(invisible())
+  tryCatch(request_backend(backend), kswitch_error = function(e) {
+    warn_kswitch(conditionMessage(e), class = "kswitch_warning_request_failed")
+  })
+  invisible()
 }
 
 # Whether KERAS_BACKEND is keras3's default rather than the user's (or kswitch's) choice. Only

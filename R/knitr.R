@@ -14,6 +14,7 @@ knitr_backend_option <- function(options) {
   if (isFALSE(options$eval)) return(options)
   state <- tryCatch({
     check_string(options$keras_backend, arg = "keras_backend")
+    request_backend(options$keras_backend, argument = "keras_backend")
     core_call("begin_scope", backend = options$keras_backend)
   }, error = function(e) if (isFALSE(options$error)) stop(e) else e)
   if (inherits(state, "error")) {

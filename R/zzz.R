@@ -5,6 +5,8 @@
   if (!isNamespaceLoaded("keras3")) {
     .kswitch$keras_backend_before_keras3 <- Sys.getenv("KERAS_BACKEND", NA)
   }
+  # On managed Python, kswitch alone declares Keras and the start-up backend (keras3 does too).
+  if (!isNamespaceLoaded("keras3")) request_startup_backend()
   on_package_load("keras3", keras3_loaded)
   on_package_load("keras", keras2_loaded)
   # Attach hooks are called with the package's name.

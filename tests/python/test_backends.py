@@ -78,3 +78,26 @@ def test_install_routes_legacy_names_to_their_environment():
     assert keras3 == ["jax"] and [b.name for b in legacy] == ["theano", "tensorflow", "cntk"]
     with pytest.raises(UnknownBackendError):
         install.split_names(["keras2-jax"])
+
+
+def test_managed_requirements_are_keras3s_strings_without_what_is_declared():
+    from kswitch import backends
+    assert backends.managed_requirements("jax", "Linux") == ["keras", "tensorflow-cpu", "jax[cpu]"]
+    declared = ("keras", "tensorflow-cpu", "jax[cpu]")
+    assert backends.managed_requirements("jax", "Linux", declared=declared) == []
+    # A bare name already declared with other extras or versions is not asked again.
+    assert backends.managed_requirements("numpy", "Linux", declared=("jax", "Keras>=3")) == [
+        "tensorflow-cpu", "numpy"]
+    assert "torch" in backends.managed_requirements("torch", "Darwin")
+    assert backends.bare_name("jax[cuda12]!=0.6.1") == "jax"
+
+
+def test_managed_request_refuses_an_unknown_or_legacy_backend():
+    from kswitch import api
+    assert api.r_call("managed_request", "Jax")["error"]["classes"][0] == \
+        "kswitch_error_backend_unknown"
+    assert api.r_call("managed_request", "theano")["error"]["classes"][0] == \
+        "kswitch_error_backend_elsewhere"
+    error = api.r_call("managed_request_failed", "jax", ["jax[cpu]"], "uv: offline")["error"]
+    assert error["classes"][0] == "kswitch_error_backend_unavailable"
+    assert "jax[cpu]" in error["bullets"][0][1] and "uv: offline" in error["bullets"][0][1]

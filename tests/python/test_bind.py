@@ -94,3 +94,24 @@ def test_the_keras2_environments_python_answers_too(tmp_path, legacy_python):
     assert installed["keras"] == "2.3.1" and installed["python"] == legacy_python
     assert installed["backends"] == {"tensorflow": [True, "1.14.0"], "theano": [True, "1.0.4"],
                                      "cntk": [True, "2.7"]}
+
+
+def test_bind_managed_answers_before_python_starts_with_any_python(keras_home):
+    # R asks a system Python (no Keras, no backend) before reticulate's managed one exists.
+    out = bind_cli(["managed", "jax", "false", "keras", "tensorflow-cpu"], keras_home,
+                   options=["-S"])
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"value": ["jax[cpu]"], "error": None}
+    out = bind_cli(["managed", "Jax", "false"], keras_home)
+    assert json.loads(out.stdout)["error"]["classes"][0] == "kswitch_error_backend_unknown"
+    out = bind_cli(["request-failed", "jax", "uv: offline", "jax[cpu]"], keras_home)
+    error = json.loads(out.stdout)["error"]
+    assert error["classes"][0] == "kswitch_error_backend_unavailable"
+    assert "uv: offline" in error["bullets"][0][1]
+
+
+def test_bind_backend_prints_the_start_up_backend(keras_home):
+    keras_home.mkdir()
+    (keras_home / "keras.json").write_text('{"backend": "jax"}')
+    assert bind_cli(["backend"], keras_home).stdout.strip() == "jax"
+    assert bind_cli(["backend"], keras_home, keras_backend="torch").stdout.strip() == "torch"

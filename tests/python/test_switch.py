@@ -90,6 +90,30 @@ def test_failing_package_names_the_top_level_package():
     assert failing_package(RuntimeError("?"), "tensorflow") == "tensorflow"
 
 
+def test_a_missing_module_is_named_not_the_import_hook_that_reported_it(tmp_path):
+    # reticulate's import hook (rpytools) is the deepest frame of every import in R.
+    (tmp_path / "rpytools").mkdir()
+    (tmp_path / "rpytools" / "__init__.py").write_text(
+        "import importlib\n"
+        "def hooked_import(name):\n"
+        "    return importlib.import_module(name)\n")
+    import sys
+
+    from kswitch.switch import failing_package
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import rpytools
+        try:
+            rpytools.hooked_import("kswitch_no_such_module_jax")
+        except ModuleNotFoundError as e:
+            assert failing_package(e, "keras") == "kswitch_no_such_module_jax"
+        else:
+            raise AssertionError("the import did not fail")
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("rpytools", None)
+
+
 def test_unknown_backend_in_the_file_is_a_config_error_and_use_backend_still_works(tmp_path):
     (tmp_path / "kh").mkdir()
     (tmp_path / "kh" / "keras.json").write_text('{"backend": "foo"}')

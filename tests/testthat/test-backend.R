@@ -103,7 +103,9 @@ test_that("backends() lists every backend with its state", {
   on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
   all <- backends()
   expect_equal(names(all), c("backend", "installed", "version", "active", "loaded",
-                             "trainable", "keras", "python"))
+                             "trainable", "keras", "python", "requestable"))
+  expect_equal(attr(all, "python_kind"), python_kind())
+  expect_false(any(all$requestable))  # kswitch's own environment: install_backends() installs
   # This session's Keras 3 first, then multi-backend Keras 2.3.1's (see test-legacy.R).
   expect_equal(all$backend, c("tensorflow", "jax", "torch", "numpy", "openvino",
                               "tensorflow", "theano", "cntk"))

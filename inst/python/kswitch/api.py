@@ -18,7 +18,8 @@ __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_pa
            "clear_session", "shape", "keras_module", "backend_source", "begin_scope",
            "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager",
            "keras_generation", "comparison_target", "set_random_seed",
-           "repair_config", "carry_model"]
+           "repair_config", "carry_model", "managed_request", "managed_request_failed",
+           "keras_backend_set_in_session"]
 
 
 def _transaction(change: Callable[[], Any], updates: Optional[Dict[str, Any]] = None) -> Any:
@@ -370,6 +371,26 @@ def comparison_target(backend: str, argument: str = "backends",
             "backend_version": backends.distribution_version(spec.distributions) if here
             else None,
             "keras_version": backends.keras_version() if here else None}
+
+
+def keras_backend_set_in_session() -> None:
+    """R saw KERAS_BACKEND set in the session, not at its start: not an override to warn of."""
+    switch.forget_outside_override()
+
+
+def managed_request(backend: str, gpu: bool = False, declared: Optional[List[str]] = None,
+                    argument: str = "backend") -> List[str]:
+    """The requirements to add to reticulate's managed Python before switching to ``backend``
+    (keras3's strings for this platform and ``gpu``), without those already ``declared``."""
+    import platform
+    backends.get_backend(backend, argument, gen=3)
+    return backends.managed_requirements(backend, platform.system(), bool(gpu),
+                                         tuple(declared or ()))
+
+
+def managed_request_failed(backend: str, requirements: List[str], reason: str,
+                           argument: str = "backend") -> None:
+    raise backends.request_failed(backend, list(requirements), reason, argument)
 
 
 def r_call(name: str, *args: Any, **kwargs: Any) -> Dict[str, Any]:

@@ -159,6 +159,76 @@ def elsewhere_error(name: str, gen: int, argument: str = "backend",
         argument=argument, value=name)
 
 
+# What reticulate's managed Python is asked for (``py_require()``) per backend: exactly the
+# strings keras3 1.5.1's use_backend() requires (its R/install.R), so a request never
+# conflicts with what keras3 already declared. Keyed by (platform, gpu); Linux CPU is the
+# build kswitch supports (keras3 also adds "tensorflow-cpu" beside every Linux backend).
+MANAGED_REQUIREMENTS = {
+    ("Linux", False): {
+        "tensorflow": ("tensorflow-cpu",),
+        "jax": ("tensorflow-cpu", "jax[cpu]"),
+        "torch": ("tensorflow-cpu", "torch", "torchvision", "torchaudio"),
+        "numpy": ("tensorflow-cpu", "numpy", "jax[cpu]"),
+        "openvino": ("tensorflow-cpu", "openvino"),
+    },
+    ("Linux", True): {
+        "tensorflow": ("tensorflow[and-cuda]",),
+        "jax": ("tensorflow-cpu", "jax[cuda12]!=0.6.1"),
+        "torch": ("tensorflow-cpu", "torch", "torchvision", "torchaudio"),
+        "numpy": ("tensorflow-cpu", "numpy", "jax[cpu]"),
+        "openvino": ("tensorflow-cpu", "openvino"),
+    },
+    ("Darwin", False): {
+        "tensorflow": ("tensorflow",),
+        "jax": ("tensorflow", "jax"),
+        "torch": ("tensorflow", "torch", "torchvision", "torchaudio"),
+        "numpy": ("tensorflow", "numpy", "jax[cpu]"),
+        "openvino": ("tensorflow", "openvino"),
+    },
+    ("Windows", False): {
+        "tensorflow": ("tensorflow",),
+        "jax": ("tensorflow", "jax"),
+        "torch": ("tensorflow", "torch", "torchvision", "torchaudio"),
+        "numpy": ("tensorflow", "numpy", "jax[cpu]"),
+        "openvino": ("tensorflow", "openvino"),
+    },
+}
+
+
+def bare_name(requirement: str) -> str:
+    """The distribution name of a requirement string: "jax[cpu]" -> "jax"."""
+    name = requirement.strip()
+    for stop in "[=<>!~ ;@":
+        name = name.split(stop, 1)[0]
+    return name.lower().replace("_", "-")
+
+
+def managed_requirements(name: str, system: str, gpu: bool = False,
+                         declared: Tuple[str, ...] = ()) -> List[str]:
+    """What to request of a managed Python for backend ``name`` on ``system`` (platform.system()
+    names), leaving out a package already ``declared`` under any spelling (reticulate only
+    adds packages it does not have; a second "jax" beside "jax[cpu]" is a conflict)."""
+    backend = get_backend(name, gen=3)
+    table = (MANAGED_REQUIREMENTS.get((system, gpu)) or MANAGED_REQUIREMENTS.get((system, False))
+             or MANAGED_REQUIREMENTS[("Linux", False)])
+    have = {bare_name(r) for r in declared}
+    # Keras itself: keras3 declares it when it loads; kswitch alone must.
+    return [r for r in ("keras",) + table[backend.name] if bare_name(r) not in have]
+
+
+def request_failed(name: str, requirements: List[str], reason: str,
+                   argument: str = "backend") -> BackendUnavailableError:
+    """The error for a managed Python that could not add ``requirements`` for ``name``."""
+    return BackendUnavailableError(
+        "The {} backend could not be added to reticulate's managed Python.".format(show(name)),
+        problem="`reticulate::py_require({})` failed: {}".format(
+            ", ".join(show(r) for r in requirements), reason.strip() or "no reason given"),
+        valid="Nothing changed: the session, KERAS_BACKEND and keras.json are as they were.",
+        fix="Check that uv can reach its package index (or set UV_FIND_LINKS / UV_INDEX), "
+            "then call `use_backend({})` again.".format(show(name)),
+        argument=argument, value=name)
+
+
 def _findable(module: str) -> bool:
     if module in sys.modules:
         return True

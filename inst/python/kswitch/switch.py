@@ -90,6 +90,13 @@ def outside_override() -> Optional[str]:
     return _outside_env
 
 
+def forget_outside_override() -> None:
+    """KERAS_BACKEND was set in this R session (keras3::use_backend(), Sys.setenv()), not before
+    it started: the user's choice for this session, which new sessions do not inherit."""
+    global _outside_env
+    _outside_env = None
+
+
 def loaded_backends() -> List[str]:
     active = [active_backend()] if keras_imported() else []
     return active + sorted(_parked)
@@ -327,16 +334,20 @@ def switch(name: str) -> Dict[str, Any]:
 
 
 # Frames of these packages are the messengers, not the package that failed.
-_NOT_THE_CULPRIT = ("keras", "importlib", "kswitch", "__main__")
+# reticulate's import hook (rpytools) is on every import's stack in an R session.
+_NOT_THE_CULPRIT = ("keras", "importlib", "kswitch", "__main__", "rpytools")
 
 
 def failing_package(e: BaseException, fallback: str) -> str:
     """The top-level package an import failure comes from, for the error message.
 
-    The deepest frame outside Keras and the import machinery (a package raising in its own
-    ``__init__``, or loading a native extension that cannot find its library), else the module
-    an ImportError or AttributeError names, else ``fallback``.
+    A ModuleNotFoundError names the missing module itself. Otherwise the deepest frame outside
+    Keras and the import machinery (a package raising in its own ``__init__``, or loading a
+    native extension that cannot find its library), else the module an ImportError or
+    AttributeError names, else ``fallback``.
     """
+    if isinstance(e, ModuleNotFoundError) and e.name:
+        return e.name.split(".")[0]  # the module that is missing, not the one importing it
     package = None
     tb = e.__traceback__
     while tb is not None:
