@@ -139,6 +139,7 @@ bench: setup
 	R_LIBS="$(CRAN_LIB)" Rscript bench/carry.R
 	$(MAKE) managed-python
 	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript bench/managed.R
+	R_LIBS="$(CRAN_LIB)" Rscript bench/objects.R
 
 docs:
 	Rscript -e 'roxygen2::roxygenise()'

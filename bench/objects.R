@@ -7,7 +7,7 @@
 #   3. a warm use_backend() switch back with keras3 loaded.
 # Run with CRAN's reticulate and keras3 on the library path: `make bench` does
 # (R_LIBS=.cache/r-cran-lib Rscript bench/objects.R). Options: --quick. It prints the table and
-# rewrites section 7 of bench/RESULTS.md (bench/common.R).
+# rewrites section 8 of bench/RESULTS.md (bench/common.R).
 source(file.path("bench", "common.R"))
 calls <- if (quick) 50L else 300L
 switches <- if (quick) 20L else 200L
@@ -82,7 +82,7 @@ warm <- fresh(warm_switch, list(switches, tutorial_model))
 
 ms <- function(s) sprintf("%.3f ms", 1000 * s)
 lines <- c(
-  "## 7. Objects on their own backend (keras3)", "",
+  "## 8. Objects on their own backend (keras3)", "",
   measured_line("bench/objects.R", paste(
     "The tutorial's model (Dense 64, Dropout, Dense 64, Dropout, Dense 1), `predict()` on",
     "its 100-row test set; medians.")), "",
@@ -97,5 +97,5 @@ lines <- c(
 )
 writeLines(lines)
 if (!quick) {
-  write_results_section(lines, "^## 7\\. Objects on their own backend")
+  write_results_section(lines, "^## 8\\. Objects on their own backend")
 }
