@@ -80,10 +80,11 @@ test-python:
 
 # R CMD build (vignettes too) and check with the examples' Keras config kept in check/ (the
 # tests isolate their own),
-# then a look at /tmp and ~ for anything the check left behind.
+# then a look at /tmp and ~ for anything the check left behind (tools/leftovers.sh: new entries
+# named like what kswitch's run could make; other programs' files are not its fault).
 test-r:
 	rm -rf check && mkdir -p check
-	ls -A /tmp ~ > check/before.txt
+	tools/leftovers.sh snapshot check/before.txt
 	cd check && export KERAS_HOME=$(CURDIR)/check/keras-home && R CMD build .. >/dev/null && \
 	  _R_CHECK_SYSTEM_CLOCK_=FALSE _R_CHECK_FORCE_SUGGESTS_=FALSE \
 	  R CMD check --no-manual kswitch_$(VERSION).tar.gz
@@ -91,22 +92,20 @@ test-r:
 	  { echo "R CMD check reported warnings or errors"; exit 1; }
 	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
 	  check/kswitch.Rcheck/tests/testthat.Rout | tail -n 1
-	@ls -A /tmp ~ > check/after.txt; \
-	  if ! diff check/before.txt check/after.txt; then \
-	    echo "R CMD check left files in /tmp or ~ (lines with >)"; exit 1; fi
+	@tools/leftovers.sh check check/before.txt || { \
+	    echo "R CMD check left files in /tmp or ~"; exit 1; }
 
 # The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
 # tests run here; under Debian's reticulate they skip, saying why), against the installed
 # kswitch; then the same look at /tmp and ~.
 test-r-cran: install cran-packages managed-python
 	mkdir -p check
-	ls -A /tmp ~ > check/before-cran.txt
+	tools/leftovers.sh snapshot check/before-cran.txt
 	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
 	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
 	  check/testthat-cran.log | tail -n 1
-	@ls -A /tmp ~ > check/after-cran.txt; \
-	  if ! diff check/before-cran.txt check/after-cran.txt; then \
-	    echo "The testthat run left files in /tmp or ~ (lines with >)"; exit 1; fi
+	@tools/leftovers.sh check check/before-cran.txt || { \
+	    echo "The testthat run left files in /tmp or ~"; exit 1; }
 
 # reticulate's managed Python, for tests/testthat/test-managed.R (under CRAN's reticulate):
 # uv from PyPI in a small tool venv, and the embeddable pyenv Python presented to uv as a
