@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import run_fresh
 from kswitch import api, backends, switch
 from kswitch.errors import WrongBackendError
 
@@ -136,3 +137,30 @@ def test_the_active_tree_is_tracked_not_scanned(keras_home):
     assert set(switch._active_modules()) == scanned
     api.use_backend("jax", persist=False)
     assert set(switch._active_modules()) == {n for n in sys.modules if n.startswith("keras")}
+
+
+def test_keras_2_3_1_objects_run_on_their_own_backend(tmp_path, legacy_python):
+    out = run_fresh("""
+        import numpy as np
+        from kswitch import api, switch
+        from kswitch.errors import WrongBackendError
+        api.use_backend("theano", persist=False)
+        k = switch.keras_module()
+        m = k.models.Sequential([k.layers.Dense(2, input_shape=(4,)), k.layers.Dense(1)])
+        m.compile(optimizer="sgd", loss="mse")
+        x, y = np.random.rand(8, 4), np.random.rand(8, 1)
+        m.fit(x, y, epochs=1, verbose=0)
+        p = m.predict(x)
+        api.use_backend("tensorflow", persist=False)
+        same = np.allclose(m.predict(x), p)
+        m.fit(x, y, epochs=1, verbose=0)
+        try:
+            m.compile(optimizer=switch.keras_module().optimizers.SGD(), loss="mse")
+            mixed = "accepted"
+        except WrongBackendError as e:
+            mixed = e.value
+        api.use_backend("cntk", persist=False)
+        loss = m.evaluate(x, y, verbose=0)
+        print(same, mixed, np.isfinite(loss), switch.active_backend())
+    """, tmp_path, python=legacy_python)
+    assert out == "True tensorflow True cntk"
