@@ -124,3 +124,23 @@ test_that("a KERAS_BACKEND set by keras3::use_backend() is honoured, without an 
   expect_false(any(grepl("outside kswitch", out$messages)))
   expect_equal(read_config_file(home)$backend, "torch")
 })
+
+test_that("the knitr chunk option requests its backend; a model made before runs on its own", {
+  root <- skip_without_managed()
+  skip_if_not(rmarkdown::pandoc_available(), "pandoc is not installed")
+  local_test_home()
+  doc <- tempfile("managed-", tmpdir = test_root, fileext = ".Rmd")
+  writeLines(c(
+    "```{r}", "library(keras3); library(kswitch)",
+    "m <- keras_model_sequential(input_shape = 2) |> layer_dense(1)", "```", "",
+    "```{r, keras_backend = 'jax'}",
+    "cat('chunk on', config_backend(), dim(predict(m, matrix(1:4, 2), verbose = 0)))", "```",
+    "", "```{r}", "cat('after', config_backend(), python_kind())", "```"), doc)
+  out <- in_managed_r(root, function(doc) {
+    file <- rmarkdown::render(doc, "md_document", output_dir = dirname(doc),
+                              intermediates_dir = dirname(doc), quiet = TRUE, envir = new.env())
+    readLines(file)
+  }, args = list(doc = doc))
+  expect_true(any(grepl("## chunk on jax 2 1", out, fixed = TRUE)))
+  expect_true(any(grepl("## after tensorflow managed", out, fixed = TRUE)))
+})
