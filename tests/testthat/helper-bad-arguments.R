@@ -30,6 +30,7 @@ argument_table <- list(
   args_row("k_backend"),
   args_row("backends"),
   args_row("keras_config"),
+  args_row("python_kind"),
   args_row("keras_config_path"),
   args_row("repair_keras_config"),
   args_row("k_epsilon"),
