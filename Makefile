@@ -98,10 +98,10 @@ test-r:
 # The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
 # tests run here; under Debian's reticulate they skip, saying why), against the installed
 # kswitch; then the same look at /tmp and ~.
-test-r-cran: install cran-packages managed-python
+test-r-cran: install cran-packages
 	mkdir -p check
 	tools/leftovers.sh snapshot check/before-cran.txt
-	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
+	R_LIBS="$(CRAN_LIB)" Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
 	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
 	  check/testthat-cran.log | tail -n 1
 	@tools/leftovers.sh check check/before-cran.txt || { \
