@@ -52,6 +52,10 @@ legacy-env: install
 CRAN_REPO ?= https://cloud.r-project.org
 CRAN_LIB := $(CURDIR)/.cache/r-cran-lib
 CRAN_PACKAGES := c("reticulate", "keras3", "keras")
+# The keras3 release before the current one, from the repository's Archive.
+KERAS3_PREVIOUS := 1.4.0
+KERAS3_PREVIOUS_LIB := $(CURDIR)/.cache/r-keras3-$(KERAS3_PREVIOUS)
+KERAS3_TESTS := keras-packages|carry|managed|knitr
 CRAN_DEBS := r-cran-generics r-cran-zeallot r-cran-rstudioapi r-cran-backports r-cran-whisker \
              r-cran-tidyselect r-cran-rcpp r-cran-rcpptoml r-cran-here r-cran-png \
              r-cran-rappdirs r-cran-fastmap r-cran-glue r-cran-yaml r-cran-lifecycle \
@@ -66,6 +70,7 @@ cran-packages: system-deps
 	fi
 	mkdir -p "$(CRAN_LIB)"
 	CRAN_LIB="$(CRAN_LIB)" CRAN_REPO="$(CRAN_REPO)" R_LIBS="$(CRAN_LIB)" \
+	  KERAS3_PREVIOUS="$(KERAS3_PREVIOUS)" KERAS3_PREVIOUS_LIB="$(KERAS3_PREVIOUS_LIB)" \
 	  Rscript tools/install-cran-packages.R
 
 # Under CRAN's reticulate, with keras3 beside it, for the demo's keras3 part.
@@ -98,12 +103,20 @@ test-r:
 # The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
 # tests run here; under Debian's reticulate they skip, saying why), against the installed
 # kswitch; then the same look at /tmp and ~.
-test-r-cran: install cran-packages
+# The keras3-specific files run again under the previous keras3 release (its own library,
+# first on the path): kswitch reads keras3 internals that can change in any release.
+test-r-cran: install cran-packages managed-python
 	mkdir -p check
 	tools/leftovers.sh snapshot check/before-cran.txt
-	R_LIBS="$(CRAN_LIB)" Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
+	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript tools/test-installed.R \
+	  2>&1 | tee check/testthat-cran.log
 	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
 	  check/testthat-cran.log | tail -n 1
+	KSWITCH_TEST_FILTER="$(KERAS3_TESTS)" KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" \
+	  R_LIBS="$(KERAS3_PREVIOUS_LIB):$(CRAN_LIB)" Rscript tools/test-installed.R \
+	  2>&1 | tee check/testthat-keras3-previous.log
+	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat (keras3 $(KERAS3_PREVIOUS)): \3 passed, \1 failed, \2 skipped/p' \
+	  check/testthat-keras3-previous.log | tail -n 1
 	@tools/leftovers.sh check check/before-cran.txt || { \
 	    echo "The testthat run left files in /tmp or ~"; exit 1; }
 

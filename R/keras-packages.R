@@ -126,20 +126,57 @@ register_keras3_methods <- function(tree) {
 keras3_load_hook <- function() {
   if (is.null(.kswitch$keras3_hook)) {
     ns <- asNamespace("keras3")
-    expr <- find_load_hook(body(get(".onLoad", envir = ns)), "keras")
-    .kswitch$keras3_hook <- if (is.null(expr)) FALSE else eval(expr, new.env(parent = ns))
+    expr <- find_call(keras3_onload(), c("py_register_load_hook",
+                                         "reticulate::py_register_load_hook"), "keras")
+    if (is.null(expr)) {
+      keras3_changed("a load hook for \"keras\" (`py_register_load_hook(\"keras\", ...)`)", paste(
+        "keras3's tensor methods (as.array(), arithmetic, printing) may not cover the tensors",
+        "of backends switched to after the first."))
+    }
+    .kswitch$keras3_hook <- if (is.null(expr)) FALSE else eval(expr[[3]], new.env(parent = ns))
   }
   .kswitch$keras3_hook
 }
 
-find_load_hook <- function(expr, module) {
+# The body of keras3's .onLoad, where kswitch reads keras3's load hook and its KERAS_BACKEND
+# default (both unexported, so they can change in any release).
+keras3_onload <- function() body(get(".onLoad", envir = asNamespace("keras3")))
+
+# The backend keras3's .onLoad sets when KERAS_BACKEND is unset:
+# `Sys.getenv("KERAS_BACKEND", "tensorflow")`.
+keras3_default_backend <- function() {
+  call <- find_call(keras3_onload(), c("Sys.getenv", "base::Sys.getenv"), "KERAS_BACKEND")
+  if (is.null(call) || !is.character(call[[3]])) {
+    keras3_changed("`Sys.getenv(\"KERAS_BACKEND\", <default>)`", paste(
+      "kswitch takes \"tensorflow\" for keras3's default backend; if keras3 now sets another,",
+      "keras.json's backend may be ignored when keras3 loads."))
+    return("tensorflow")
+  }
+  call[[3]]
+}
+
+# Once per fact: a keras3 release no longer has what kswitch reads in it. kswitch still
+# switches Keras; the warning says what may not follow.
+keras3_changed <- function(what, consequence) {
+  if (what %in% .kswitch$told_keras3_changed) return(invisible())
+  .kswitch$told_keras3_changed <- c(.kswitch$told_keras3_changed, what)
+  warn_kswitch(c(
+    sprintf("keras3 %s's .onLoad no longer has %s, which kswitch reads.",
+            utils::packageVersion("keras3"), what),
+    i = consequence,
+    i = "kswitch still switches Keras. Please report this with your keras3 version."
+  ), class = "kswitch_warning_keras3_changed")
+}
+
+# The first call in `expr` to one of the functions `names` with a second argument and `first`
+# as its first.
+find_call <- function(expr, names, first) {
   if (!is.call(expr)) return(NULL)
-  if (deparse(expr[[1]])[[1]] %in% c("py_register_load_hook", "reticulate::py_register_load_hook") &&
-      length(expr) >= 3 && identical(expr[[2]], module)) {
-    return(expr[[3]])
+  if (deparse(expr[[1]])[[1]] %in% names && length(expr) >= 3 && identical(expr[[2]], first)) {
+    return(expr)
   }
   for (part in as.list(expr)[-1]) {
-    found <- find_load_hook(part, module)
+    found <- find_call(part, names, first)
     if (!is.null(found)) return(found)
   }
   NULL
@@ -176,11 +213,11 @@ request_startup_backend <- function() {
   invisible()
 }
 
-# Whether KERAS_BACKEND is keras3's default rather than the user's (or kswitch's) choice. Only
-# "tensorflow" can be keras3's. When kswitch loaded first it knows what the user had; when
-# keras3 did, a value set before R started or in an Renviron file is the user's.
+# Whether KERAS_BACKEND is keras3's default rather than the user's (or kswitch's) choice.
+# When kswitch loaded first it knows what the user had; when keras3 did, a value set before R
+# started or in an Renviron file is the user's.
 keras_backend_is_keras3_default <- function() {
-  if (!identical(Sys.getenv("KERAS_BACKEND", NA), "tensorflow")) return(FALSE)
+  if (!identical(Sys.getenv("KERAS_BACKEND", NA), keras3_default_backend())) return(FALSE)
   if (!is.null(.kswitch$core) && identical(core_call("backend_source"), "kswitch")) return(FALSE)
   if (!is.null(.kswitch$keras_backend_before_keras3)) {
     return(is.na(.kswitch$keras_backend_before_keras3))

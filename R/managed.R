@@ -35,10 +35,17 @@ python_kind <- function() {
   python <- Sys.getenv("RETICULATE_PYTHON")
   if (identical(python, "managed")) return("managed")
   if (nzchar(python)) return("RETICULATE_PYTHON")
+  # In reticulate's order: use_python() (kswitch's binding), the managed-venv opt-in, an
+  # activated virtualenv (R started from one, or a child of a session bound to one).
+  if (!is.null(.kswitch$bound)) return("kswitch")
   if (tolower(Sys.getenv("RETICULATE_USE_MANAGED_VENV")) %in% c("true", "1", "yes")) {
     return("managed")
   }
-  if (!is.null(.kswitch$bound) || kswitch_env_exists()) return("kswitch")
+  venv <- Sys.getenv("VIRTUAL_ENV")
+  if (nzchar(venv) && file.exists(file.path(venv, "bin", "python"))) {
+    return(if (is_kswitch_env(venv)) "kswitch" else "other")
+  }
+  if (kswitch_env_exists()) return("kswitch")
   if (tolower(Sys.getenv("RETICULATE_USE_MANAGED_VENV")) %in% c("false", "0", "no") ||
       nzchar(Sys.getenv("RETICULATE_PYTHON_ENV")) ||
       reticulate::virtualenv_exists("r-reticulate")) {
@@ -49,6 +56,11 @@ python_kind <- function() {
 
 has_py_require <- function() {
   utils::packageVersion("reticulate") >= "1.41"
+}
+
+is_kswitch_env <- function(dir) {
+  envs <- dirname(dirname(c(env_python(default_envname()), env_python(default_legacy_envname()))))
+  normalizePath(dir, mustWork = FALSE) %in% normalizePath(envs, mustWork = FALSE)
 }
 
 kswitch_env_exists <- function() {

@@ -45,15 +45,21 @@ small_model <- function(inputs = 3L) {
   keras$Sequential(list(keras$Input(shape = list(inputs)), keras$layers$Dense(1L)))
 }
 
+env_before_python <- Sys.getenv(c("VIRTUAL_ENV", "PATH", "LD_LIBRARY_PATH"), unset = NA)
+
 # Runs `code` (a function) in a new R process with kswitch's library paths and this
 # test's KERAS_HOME: for what needs a Python that has not started or imported Keras.
 # This session's KERAS_BACKEND (kswitch sets it on every switch) is not passed on: the new
 # process starts without one, as a new R session does.
+# Python's start in this session activates its virtualenv (VIRTUAL_ENV, PATH, library path),
+# which a child would inherit and reticulate would bind: the child gets them as they were
+# before.
 in_fresh_r <- function(code, args = list(), env = character()) {
-  vars <- c(callr::rcmd_safe_env(), KERAS_HOME = Sys.getenv("KERAS_HOME"),
-            TMPDIR = Sys.getenv("TMPDIR"),
-            TORCHINDUCTOR_CACHE_DIR = Sys.getenv("TORCHINDUCTOR_CACHE_DIR"),
-            TF_CPP_MIN_LOG_LEVEL = "2", PYTHONDONTWRITEBYTECODE = "1", KERAS_BACKEND = NA)
+  vars <- callr::rcmd_safe_env()
+  vars[names(env_before_python)] <- env_before_python
+  vars[c("KERAS_HOME", "TMPDIR", "TORCHINDUCTOR_CACHE_DIR")] <-
+    Sys.getenv(c("KERAS_HOME", "TMPDIR", "TORCHINDUCTOR_CACHE_DIR"))
+  vars[c("TF_CPP_MIN_LOG_LEVEL", "PYTHONDONTWRITEBYTECODE", "KERAS_BACKEND")] <- c("2", "1", NA)
   vars[names(env)] <- env
   callr::r(code, args = args, libpath = .libPaths(), env = vars)
 }

@@ -147,6 +147,46 @@ test_that("a KERAS_BACKEND the user set stays, and is not keras3's default", {
   expect_equal(out, c("tensorflow", "tensorflow", "KERAS_BACKEND"))
 })
 
+test_that("a keras3 whose .onLoad changed what kswitch reads: one classed warning each, and switches still work", {
+  skip_without_keras3()
+  local_test_home()
+  out <- in_fresh_r(function() {
+    library(keras3)
+    # A future keras3: .onLoad has run (KERAS_BACKEND set to its default), but its body no
+    # longer holds the load hook or the default in the form kswitch reads.
+    ns <- asNamespace("keras3")
+    unlockBinding(".onLoad", ns)
+    assign(".onLoad", function(libname, pkgname) invisible(), envir = ns)
+    warnings <- list()
+    keep <- function(w) {
+      warnings[[length(warnings) + 1]] <<- list(class = class(w), message = conditionMessage(w))
+      invokeRestart("muffleWarning")
+    }
+    withCallingHandlers({
+      library(kswitch)
+      start <- config_backend()
+      model <- keras_model_sequential(input_shape = 2) |> layer_dense(1)
+      steps <- lapply(c("jax", "torch", "jax"), function(b) {
+        suppressMessages(kswitch::use_backend(b, persist = FALSE))
+        list(config_backend(), dim(predict(model, matrix(1:4, 2), verbose = 0)),
+             class(op_add(1, 2))[[1]])
+      })
+    }, warning = keep)
+    list(start = start, steps = steps, warnings = warnings)
+  })
+  classes <- lapply(out$warnings, `[[`, "class")
+  messages <- vapply(out$warnings, `[[`, "", "message")
+  changed <- vapply(classes, function(cl) "kswitch_warning_keras3_changed" %in% cl, NA)
+  expect_equal(sum(changed), 2)  # the default, the hook: once each, not per switch
+  expect_true(any(grepl("KERAS_BACKEND", messages[changed], fixed = TRUE)))
+  expect_true(any(grepl("load hook", messages[changed], fixed = TRUE)))
+  expect_match(messages[changed], as.character(packageVersion("keras3")), fixed = TRUE)
+  expect_equal(out$start, "tensorflow")
+  expect_equal(vapply(out$steps, `[[`, "", 1), c("jax", "torch", "jax"))
+  for (step in out$steps) expect_equal(step[[2]], c(2L, 1L))  # the model, on its backend
+  expect_equal(out$steps[[2]][[3]], "torch.Tensor")
+})
+
 # The tutorials' model, written with R keras functions.
 keras2_tutorial_round <- function(backends, first = NULL) {
   in_legacy_r(function(backends, first) {
