@@ -38,7 +38,8 @@
 #' @param model The work to time, a function `function(keras, seed, step)` that trains
 #'   and evaluates a model and returns its evaluation as named numbers (e.g. `c(loss =
 #'   0.69, accuracy = 0.5)` or `evaluate(..., return_dict = TRUE)`'s list); `loss` and
-#'   `accuracy`, and any other names, become columns. It receives the `keras` module on
+#'   `accuracy`, and any other names, become columns. A list may also hold labels, single
+#'   strings (e.g. `on = keras3::config_backend()`), shown as they are. It receives the `keras` module on
 #'   the backend being compared, the run's `seed` (make the data from it), and
 #'   `step(name, expr)`, which evaluates `expr`, records how long it took under `name`
 #'   (`"fit"` or `"evaluate"`) and returns its value. Defaults to [tutorial_task()].
@@ -219,21 +220,25 @@ step_timer <- function() {
   timer
 }
 
+# A metric is one number, or one string (a label such as the backend a run said it ran on).
+is_metric <- function(x) (is.numeric(x) || is.character(x)) && length(x) == 1L
+
 as_metrics <- function(value) {
-  metrics <- if (is.list(value) || is.numeric(value)) unlist(value) else NULL
+  metrics <- if (is.numeric(value) || is.character(value)) as.list(value) else
+    if (is.list(value)) value
   named <- names(metrics)
-  if (!is.numeric(metrics) || !length(metrics) || is.null(named) || !all(nzchar(named)) ||
-      anyDuplicated(named) || any(named %in% run_columns)) {
+  if (!length(metrics) || !all(vapply(metrics, is_metric, NA)) || is.null(named) ||
+      !all(nzchar(named)) || anyDuplicated(named) || any(named %in% run_columns)) {
     abort_kswitch(c(
-      "The model function must return its evaluation as named numbers.",
+      "The model function must return its evaluation as named numbers (or labels).",
       x = sprintf("It returned %s%s.", describe(value), if (any(named %in% run_columns))
         paste0(", named ", paste(intersect(named, run_columns), collapse = ", ")) else ""),
       i = paste("Return e.g. `c(loss = 0.69, accuracy = 0.5)`, or",
-                "`model$evaluate(..., return_dict = TRUE)`; not named",
-                paste(run_columns, collapse = ", "))
+                "`model$evaluate(..., return_dict = TRUE)`, or a list with single strings",
+                "among the numbers; not named", paste(run_columns, collapse = ", "))
     ), class = "kswitch_error_invalid_argument", argument = "model")
   }
-  as.list(metrics)
+  metrics
 }
 
 # Python tracebacks and cli bullets, on one line for a table cell.
@@ -256,7 +261,8 @@ inform_progress <- function(rows, seconds) {
   ok <- rows[!failed]
   fit <- vapply(ok, function(r) r$fit_seconds, 0)
   scores <- vapply(c("loss", "accuracy"), function(m) {
-    stats::median(vapply(ok, function(r) r$metrics[[m]] %||% NA_real_, 0))
+    values <- lapply(ok, function(r) r$metrics[[m]])
+    stats::median(vapply(values, function(v) if (is.numeric(v)) v else NA_real_, 0))
   }, 0)
   scores <- scores[!is.na(scores)]
   scores <- if (length(scores)) {

@@ -5,7 +5,8 @@
 run_columns <- c("backend", "run", "seed", "backend_version", "keras_version",
                  "import_seconds", "fit_seconds", "evaluate_seconds", "error")
 
-# `runs`: one list per run, with the run columns and `metrics`, a named list of numbers.
+# `runs`: one list per run, with the run columns and `metrics`, a named list of numbers and
+# labels (single strings).
 new_comparison <- function(runs, isolate) {
   metrics <- unique(c("loss", "accuracy", unlist(lapply(runs, function(r) names(r$metrics)))))
   column <- function(name, type) vapply(runs, function(r) r[[name]] %||% type[NA], type)
@@ -16,7 +17,9 @@ new_comparison <- function(runs, isolate) {
     evaluate_seconds = column("evaluate_seconds", 0), stringsAsFactors = FALSE
   )
   for (m in metrics) {
-    table[[m]] <- vapply(runs, function(r) as.numeric(r$metrics[[m]] %||% NA_real_), 0)
+    values <- lapply(runs, function(r) r$metrics[[m]] %||% NA)
+    label <- any(vapply(values, is.character, NA))
+    table[[m]] <- if (label) vapply(values, as.character, "") else vapply(values, as.numeric, 0)
   }
   table$error <- column("error", "")
   structure(table, class = c("kswitch_comparison", "data.frame"), isolate = isolate)
@@ -28,7 +31,7 @@ format_metric <- function(x) ifelse(is.na(x), "-", formatC(x, format = "f", digi
 #' Summarise a backend comparison: one row per backend
 #'
 #' Medians over each backend's successful runs, and the fit time's spread (minimum and
-#' maximum). Printing a comparison shows this table, with the metrics the runs returned
+#' maximum); a label a model function returned (a string) shows its runs' values. Printing a comparison shows this table, with the metrics the runs returned
 #' (times in seconds; with backends of both Keras generations, a `keras` column says which
 #' Keras ran each); `as.data.frame()` gives the runs.
 #'
@@ -57,6 +60,12 @@ summary.kswitch_comparison <- function(object, ...) {
                         function(b) {
     ok <- b[is.na(b$error), , drop = FALSE]
     median_of <- function(x) if (length(x)) stats::median(x) else NA_real_
+    # A label column: the runs' labels, once each.
+    summarise <- function(x) {
+      if (!is.character(x)) return(median_of(x))
+      x <- unique(stats::na.omit(x))
+      if (length(x)) paste(x, collapse = "/") else NA_character_
+    }
     data.frame(
       backend = b$backend[[1]], backend_version = b$backend_version[[1]],
       keras_version = b$keras_version[[1]], runs = nrow(b), failed = nrow(b) - nrow(ok),
@@ -64,7 +73,7 @@ summary.kswitch_comparison <- function(object, ...) {
       fit_min = if (nrow(ok)) min(ok$fit_seconds) else NA_real_,
       fit_max = if (nrow(ok)) max(ok$fit_seconds) else NA_real_,
       evaluate_seconds = median_of(ok$evaluate_seconds),
-      lapply(ok[metrics], median_of),
+      lapply(ok[metrics], summarise),
       error = if (nrow(ok) < nrow(b)) b$error[!is.na(b$error)][[1]] else NA_character_,
       stringsAsFactors = FALSE, check.names = FALSE
     )
@@ -108,7 +117,7 @@ summary_table <- function(s, keras_column) {
     `fit range` = ifelse(is.na(s$fit_min), "-", sprintf("%.2f-%.2f", s$fit_min, s$fit_max)),
     `import s` = format_seconds(s$import_seconds),
     `eval s` = format_seconds(s$evaluate_seconds),
-    lapply(s[metrics], format_metric),
+    lapply(s[metrics], function(m) if (is.character(m)) or_dash(m) else format_metric(m)),
     ok = sprintf("%d/%d", s$runs - s$failed, s$runs),
     check.names = FALSE, stringsAsFactors = FALSE
   )

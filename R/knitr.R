@@ -2,6 +2,29 @@
 # R or Python (reticulate's engine runs in this same Python), on jax, then restores the
 # previous backend. Registered when knitr is loaded; knitr is not a dependency.
 
+#' A backend per R Markdown chunk: the `keras_backend` chunk option
+#'
+#' With kswitch loaded, a chunk with the option `keras_backend = "jax"` runs on jax (an R
+#' chunk, or a Python chunk: reticulate's engine runs in this same Python), and the
+#' document's backend is back after the chunk, also when the chunk fails. Objects made in
+#' such a chunk keep running on their own backend afterwards. On reticulate's managed Python
+#' the chunk requests its backend's packages first (see [use_backend()]).
+#'
+#' A switch that fails (an unknown name, a backend that is not installed) is a chunk error
+#' like any other: with knitr's `error = TRUE` the chunk shows it and does not run;
+#' otherwise (rmarkdown's default) knitting stops. Nothing is persisted to `keras.json`.
+#' The option is registered when knitr loads; knitr is not a dependency.
+#'
+#' @name keras_backend_chunk_option
+#' @family notebooks
+#' @examples
+#' if (requireNamespace("knitr", quietly = TRUE)) {
+#'   doc <- c("```{r, keras_backend = \"jax\"}", "kswitch::backend()", "```",
+#'            "```{r}", "kswitch::backend()", "```")
+#'   cat(knitr::knit(text = doc, quiet = TRUE), sep = "\n")
+#' }
+NULL
+
 register_knitr_hook <- function(...) {
   knitr::opts_hooks$set(keras_backend = knitr_backend_option)
   knitr::knit_hooks$set(keras_backend = knitr_backend_hook)

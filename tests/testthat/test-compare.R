@@ -11,7 +11,7 @@ tiny_model <- function(keras, seed, step) {
   score <- step("evaluate", model$evaluate(x, y, verbose = 0L, return_dict = TRUE))
   c(score, seed_seen = seed, first_x = x[[1]], pid = Sys.getpid(),
     epsilon = keras$config$epsilon(),
-    on = match(keras$config$backend(), c("tensorflow", "jax", "torch", "numpy")))
+    on = keras$config$backend())
 }
 
 # What compare_backends() must leave as it was.
@@ -97,7 +97,12 @@ test_that("a user's model function: its metrics become columns, each run has its
   expect_equal(result$run, c(1L, 2L, 1L, 2L))
   expect_equal(result$seed, c(7, 8, 7, 8))
   expect_equal(result$seed_seen, result$seed)
-  expect_equal(result$on, c(2, 2, 3, 3))
+  # A label (a string) is a column of its own, shown as it is.
+  expect_equal(result$on, c("jax", "jax", "torch", "torch"))
+  expect_equal(summary(result)$on, c("jax", "torch"))
+  printed <- capture.output(print(result))
+  expect_match(printed, " jax 2/2$", all = FALSE)
+  expect_match(printed, " torch 2/2$", all = FALSE)
   # Every backend sees the same data in its i-th run.
   expect_equal(result$first_x[1:2], result$first_x[3:4])
   expect_false(result$first_x[[1]] == result$first_x[[2]])
@@ -154,6 +159,9 @@ test_that("a failing backend gets a row saying why, and the others still run", {
   clashing <- function(keras, seed, step) c(loss = 1, seed = seed)
   expect_match(compare_backends(clashing, "jax", 1, "session", verbose = FALSE)$error,
                "named numbers.*, named seed")
+  two_labels <- function(keras, seed, step) list(loss = 1, on = c("a", "b"))
+  expect_match(compare_backends(two_labels, "jax", 1, "session", verbose = FALSE)$error,
+               "named numbers \\(or labels\\).*a list of length 2")
   expect_match(compare_backends(bad_step, "jax", 1, "session", verbose = FALSE)$error,
                "`name` must be one of \"fit\", \"evaluate\"")
 })
@@ -198,7 +206,7 @@ test_that("process isolation runs each run in a new R process; the session is un
   result <- compare_backends(tiny_model, backends = "jax", repeats = 1, isolate = "process",
                              verbose = FALSE)
   expect_equal(result$error, NA_character_)
-  expect_equal(result$on, 2)
+  expect_equal(result$on, "jax")
   expect_false(result$pid == Sys.getpid())
   expect_equal(result$epsilon, 1e-4)  # the child read the caller's keras.json
   expect_true(result$import_seconds > 0 && result$fit_seconds > 0)
