@@ -17,7 +17,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: setup system-deps install python-env legacy-env cran-packages demo test test-python \
-        test-r test-r-cran managed-python reliability reliability-doc bench docs clean
+        test-r test-r-cran managed-python reliability reliability-doc bench docs site \
+        site-check clean
 
 setup: system-deps install python-env legacy-env cran-packages
 
@@ -77,7 +78,7 @@ cran-packages: system-deps
 demo: setup
 	R_LIBS="$(CRAN_LIB)" Rscript demo/backends.R man/figures/compare-backends.png
 
-test: setup test-python test-r test-r-cran reliability
+test: setup test-python test-r test-r-cran reliability site-check
 
 test-python:
 	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python
@@ -152,6 +153,25 @@ bench: setup
 	$(MAKE) managed-python
 	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript bench/managed.R
 	R_LIBS="$(CRAN_LIB)" Rscript bench/objects.R
+
+# The pkgdown site, in check/site (_pkgdown.yml), offline (tools/site-build.R): kswitch
+# installed in a library of its own, the vignettes' and examples' Keras config kept in
+# check/site-keras-home; pkgdown's output in check/site-build.log (about 75 s).
+SITE_LIB := $(CURDIR)/check/site-lib
+site:
+	rm -rf check/site check/site-lib check/site-keras-home
+	mkdir -p check/site-lib check/site-keras-home
+	R CMD INSTALL --no-test-load -l "$(SITE_LIB)" . >check/site-install.log 2>&1 || \
+	  { cat check/site-install.log; exit 1; }
+	KERAS_HOME=$(CURDIR)/check/site-keras-home R_LIBS="$(SITE_LIB)" \
+	  Rscript tools/site-build.R >check/site-build.log 2>&1 || \
+	  { tail -n 40 check/site-build.log; exit 1; }
+	@echo "site: check/site/index.html"
+
+# The site in headless Chromium: four pages, screenshots kept in check/site-screenshots, and
+# every internal link (about 20 s).
+site-check: site
+	tools/site-check.sh check/site
 
 docs:
 	Rscript -e 'roxygen2::roxygenise()'
