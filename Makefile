@@ -4,7 +4,7 @@ SHELL := /bin/bash
 
 R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-withr \
           r-cran-jsonlite r-cran-cli r-cran-rlang r-cran-callr r-cran-knitr r-cran-rmarkdown \
-          r-cran-roxygen2 pandoc
+          r-cran-roxygen2 pandoc r-cran-pkgdown chromium
 BACKENDS := c("tensorflow", "jax", "torch", "openvino")
 VERSION := $(shell sed -n 's/^Version: //p' DESCRIPTION)
 # The environments' Pythons, by kswitch's own rule (after `make install`).
@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: setup system-deps install python-env legacy-env cran-packages demo test test-python \
-        test-r test-r-cran managed-python reliability reliability-doc bench docs site \
+        test-r test-r-cran leftovers-check managed-python reliability reliability-doc bench coverage docs site \
         site-check clean
 
 setup: system-deps install python-env legacy-env cran-packages
@@ -33,7 +33,7 @@ install:
 	R CMD INSTALL --no-test-load . >/dev/null
 
 python-env:
-	Rscript -e 'kswitch::install_backends($(BACKENDS), extra_packages = c("pytest", "ruff"))' \
+	Rscript -e 'kswitch::install_backends($(BACKENDS), extra_packages = c("pytest", "ruff", "coverage"))' \
 	  | grep -v '^Requirement already satisfied' || true
 	test -x "$(ENV_PYTHON)"
 
@@ -78,48 +78,53 @@ cran-packages: system-deps
 demo: setup
 	R_LIBS="$(CRAN_LIB)" Rscript demo/backends.R man/figures/compare-backends.png
 
-test: setup test-python test-r test-r-cran reliability site-check
+test: setup test-python test-r test-r-cran reliability leftovers-check site-check
 
+# Every test run below goes through tools/leftovers.sh: a private TMPDIR and HOME for all it
+# starts, then a look at what it left there and, by name, in the real /tmp and ~.
+LEFTOVERS := tools/leftovers.sh run
 test-python:
 	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python
-	cd tests/python && "$(ENV_PYTHON)" -m pytest -q -p no:cacheprovider .
+	$(LEFTOVERS) pytest bash -c 'cd tests/python && "$(ENV_PYTHON)" -m pytest -q -p no:cacheprovider .'
 
 # R CMD build (vignettes too) and check with the examples' Keras config kept in check/ (the
-# tests isolate their own),
-# then a look at /tmp and ~ for anything the check left behind (tools/leftovers.sh: new entries
-# named like what kswitch's run could make; other programs' files are not its fault).
+# tests isolate their own), R's own detritus checks on (the check's temporary directory and
+# the check directory), all under tools/leftovers.sh.
 test-r:
 	rm -rf check && mkdir -p check
-	tools/leftovers.sh snapshot check/before.txt
-	cd check && export KERAS_HOME=$(CURDIR)/check/keras-home && R CMD build .. >/dev/null && \
+	cd check && export KERAS_HOME=$(CURDIR)/check/keras-home && \
+	  ../$(LEFTOVERS) r-cmd-check bash -c 'R CMD build .. >/dev/null && \
 	  _R_CHECK_SYSTEM_CLOCK_=FALSE _R_CHECK_FORCE_SUGGESTS_=FALSE \
-	  R CMD check --no-manual kswitch_$(VERSION).tar.gz
-	@! grep -q "WARNING\|ERROR" check/kswitch.Rcheck/00check.log || \
-	  { echo "R CMD check reported warnings or errors"; exit 1; }
+	  _R_CHECK_THINGS_IN_TEMP_DIR_=TRUE _R_CHECK_THINGS_IN_CHECK_DIR_=TRUE \
+	  _R_CHECK_THINGS_IN_TEMP_DIR_EXCLUDE_="^__autograph_generated_file" \
+	  R CMD check --no-manual kswitch_$(VERSION).tar.gz'
+	@! grep -q "WARNING\|ERROR\|detritus in the temp directory ... NOTE\|things in the check directory ... NOTE" \
+	  check/kswitch.Rcheck/00check.log || \
+	  { echo "R CMD check reported warnings, errors or left-over files"; exit 1; }
 	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
 	  check/kswitch.Rcheck/tests/testthat.Rout | tail -n 1
-	@tools/leftovers.sh check check/before.txt || { \
-	    echo "R CMD check left files in /tmp or ~"; exit 1; }
 
 # The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
 # tests run here; under Debian's reticulate they skip, saying why), against the installed
-# kswitch; then the same look at /tmp and ~.
-# The keras3-specific files run again under the previous keras3 release (its own library,
-# first on the path): kswitch reads keras3 internals that can change in any release.
+# kswitch. The keras3-specific files run again under the previous keras3 release (its own
+# library, first on the path): kswitch reads keras3 internals that can change in any release.
 test-r-cran: install cran-packages managed-python
 	mkdir -p check
-	tools/leftovers.sh snapshot check/before-cran.txt
-	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript tools/test-installed.R \
-	  2>&1 | tee check/testthat-cran.log
+	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" \
+	  $(LEFTOVERS) testthat-cran Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
 	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
 	  check/testthat-cran.log | tail -n 1
 	KSWITCH_TEST_FILTER="$(KERAS3_TESTS)" KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" \
-	  R_LIBS="$(KERAS3_PREVIOUS_LIB):$(CRAN_LIB)" Rscript tools/test-installed.R \
-	  2>&1 | tee check/testthat-keras3-previous.log
+	  R_LIBS="$(KERAS3_PREVIOUS_LIB):$(CRAN_LIB)" $(LEFTOVERS) testthat-keras3-previous \
+	  Rscript tools/test-installed.R 2>&1 | tee check/testthat-keras3-previous.log
 	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat (keras3 $(KERAS3_PREVIOUS)): \3 passed, \1 failed, \2 skipped/p' \
 	  check/testthat-keras3-previous.log | tail -n 1
-	@tools/leftovers.sh check check/before-cran.txt || { \
-	    echo "The testthat run left files in /tmp or ~"; exit 1; }
+
+# The leftovers check proven both ways: a program adding and removing files in /tmp and ~
+# during a run does not fail it; a file a test leaks is caught, in the private TMPDIR or
+# home and, by name, in the real /tmp.
+leftovers-check: install
+	tools/leftovers-selftest.sh
 
 # reticulate's managed Python, for tests/testthat/test-managed.R (under CRAN's reticulate):
 # uv from PyPI in a small tool venv, and the embeddable pyenv Python presented to uv as a
@@ -137,7 +142,7 @@ managed-python:
 # check/RELIABILITY.md: make test rewrites no tracked file.
 reliability: install
 	"$(ENV_PYTHON)" -m ruff check --quiet reliability
-	"$(ENV_PYTHON)" reliability/run.py check/RELIABILITY.md
+	$(LEFTOVERS) reliability "$(ENV_PYTHON)" reliability/run.py check/RELIABILITY.md
 
 # The same suites, refreshing the tracked RELIABILITY.md from their run (not part of make test).
 reliability-doc: install
@@ -172,6 +177,12 @@ site:
 # every internal link (about 20 s).
 site-check: site
 	tools/site-check.sh check/site
+
+# Coverage: R (covr, the testthat suite under CRAN's reticulate with keras3 and keras) and the
+# Python core (coverage.py, tests/python); fails if an exported function is never run.
+# Reports in check/coverage (the R part takes about half an hour).
+coverage: install cran-packages
+	R_LIBS="$(CRAN_LIB)" Rscript tools/coverage.R "$(ENV_PYTHON)"
 
 docs:
 	Rscript -e 'roxygen2::roxygenise()'

@@ -1,22 +1,48 @@
 #!/usr/bin/env bash
-# What a test run left in /tmp and ~ that kswitch or its tests could have made, and nothing
-# else: a browser, an IDE or another R session on the same machine adds and removes files
-# there all the time, and is not kswitch's fault.
-#   tools/leftovers.sh snapshot FILE   records the entries of /tmp and ~
-#   tools/leftovers.sh check FILE      fails on new entries named like what Keras, TensorFlow,
-#                                      torch, OpenVINO, uv, Python, R or kswitch write
+# A test run in a private temporary directory and home, failing on what it left behind and
+# on nothing else:
+#   tools/leftovers.sh run NAME CMD...
+# runs CMD with TMPDIR and HOME in check/private/NAME/{tmp,home}: R, Python, Keras, torch,
+# OpenVINO and uv write their temporary files and caches there. Then it fails (CMD's status,
+# or 1) if
+#   - the private tmp or home holds anything but the caches listed in EXPECTED, or
+#   - the real /tmp or ~ got a new entry named like what Keras, TensorFlow, torch, OpenVINO,
+#     uv or kswitch write (PATTERN): only an absolute path can still put one there.
+# A browser, an IDE or another R session adds and removes files in /tmp and ~ all the time;
+# those changes are not kswitch's and do not fail the run.
 set -euo pipefail
-list() { for d in /tmp ~; do ls -A "$d" | sed "s|^|$d/|"; done | sort; }
-# Names those programs give what they leave: Keras's config dir, torch's inductor cache,
-# OpenVINO's telemetry, uv's and pip's caches, Python's and R's temporary files, kswitch's.
-PATTERN='/(\.keras|keras[^/]*|torchinductor_[^/]*|intel|\.cache|\.config|uv[^/]*|tmp[^/]*|__autograph_generated_file[^/]*|Rtmp[^/]*|kswitch[^/]*|\.virtualenvs|\.local|\.Rhistory|[^/]*\.(keras|h5|json|png|so))$'
-case "$1" in
-  snapshot) list > "$2" ;;
-  check)
-    new=$(comm -13 "$2" <(list) | grep -E "$PATTERN" || true)
-    if [ -n "$new" ]; then
-      printf 'Left behind by the test run (kswitch or its tests could have made these):\n%s\n' "$new"
-      exit 1
-    fi ;;
-  *) echo "usage: $0 snapshot|check FILE" >&2; exit 2 ;;
-esac
+[ "${1:-}" = run ] && [ $# -ge 3 ] || { echo "usage: $0 run NAME CMD..." >&2; exit 2; }
+name=$2; shift 2
+real_home=$HOME
+private=$(cd "$(dirname "$0")/.." && pwd)/check/private/$name
+rm -rf "$private" && mkdir -p "$private/tmp" "$private/home"
+
+# What an absolute path could leave in /tmp or ~ (top-level entries).
+PATTERN='/(\.keras|keras[^/]*|[^/]*\.(keras|h5)|torchinductor_[^/]*|__autograph_generated_file[^/]*|intel|openvino[^/]*|uv-[^/]*|\.virtualenvs|kswitch[^/]*)$'
+# What the tools write by design: in the home, caches (pip's, uv's, R's, Theano's compiled
+# code, torch's); in the temporary directory, TensorFlow's autograph sources (kept until
+# exit by design) and pytest's own tmp_path directories (it keeps the last three runs').
+# Not files a test forgot.
+EXPECTED='^(home/(\.cache|\.config|\.local|\.local/share)|home/(\.cache/(pip|uv|R|torch|matplotlib|fontconfig)|\.theano|\.config/(matplotlib|pulse)|\.local/share/(uv|jupyter))(/.*)?|tmp/__autograph_generated_file[^/]*\.py|tmp/pytest-of-[^/]*(/.*)?)$'
+
+list_real() { for d in /tmp "$real_home"; do ls -A "$d" | sed "s|^|$d/|"; done | sort; }
+before=$(list_real)
+
+status=0
+# Where things outside the private home must still be found: kswitch's environments
+# (reticulate's virtualenv root), pyenv's Pythons, the user's R library.
+env HOME="$private/home" TMPDIR="$private/tmp" \
+  WORKON_HOME="${WORKON_HOME:-$real_home/.virtualenvs}" \
+  PYENV_ROOT="${PYENV_ROOT:-$real_home/.pyenv}" \
+  R_LIBS_USER="${R_LIBS_USER:-$(Rscript -e 'cat(path.expand(Sys.getenv("R_LIBS_USER")))')}" \
+  "$@" || status=$?
+
+left=$(cd "$private" && find tmp home -mindepth 1 | grep -Ev "$EXPECTED" |
+       sed "s|^|$private/|" || true)
+new=$(comm -13 <(echo "$before") <(list_real) | grep -E "$PATTERN" || true)
+if [ -n "$left" ] || [ -n "$new" ]; then
+  printf 'The %s run left files behind:\n%s\n' "$name" "$(printf '%s\n%s' "$left" "$new" |
+    sed '/^$/d' | head -n 50)"
+  [ "$status" -ne 0 ] || status=1
+fi
+exit "$status"
