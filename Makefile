@@ -17,7 +17,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: setup system-deps install python-env legacy-env cran-packages demo test test-python \
-        test-r test-r-cran managed-python reliability reliability-doc bench docs clean
+        test-r test-r-cran managed-python reliability reliability-doc bench docs lint clean
 
 setup: system-deps install python-env legacy-env cran-packages
 
@@ -155,6 +155,10 @@ bench: setup
 
 docs:
 	Rscript -e 'roxygen2::roxygenise()'
+
+# lintr with the house style (.lintr): zero lints (about a minute).
+lint:
+	Rscript tools/lint.R
 
 clean:
 	rm -rf check .cache
