@@ -4,7 +4,8 @@ SHELL := /bin/bash
 
 R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-withr \
           r-cran-jsonlite r-cran-cli r-cran-rlang r-cran-callr r-cran-knitr r-cran-rmarkdown \
-          r-cran-roxygen2 pandoc r-cran-pkgdown chromium
+          r-cran-roxygen2 pandoc r-cran-pkgdown chromium \
+          r-cran-lintr r-cran-covr
 BACKENDS := c("tensorflow", "jax", "torch", "openvino")
 VERSION := $(shell sed -n 's/^Version: //p' DESCRIPTION)
 # The environments' Pythons, by kswitch's own rule (after `make install`).
@@ -17,8 +18,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: setup system-deps install python-env legacy-env cran-packages demo test test-python \
-        test-r test-r-cran leftovers-check managed-python reliability reliability-doc bench coverage docs site \
-        site-check clean
+        test-r test-r-cran leftovers-check managed-python reliability reliability-doc bench \
+        coverage docs lint site site-check clean
 
 setup: system-deps install python-env legacy-env cran-packages
 
@@ -78,7 +79,7 @@ cran-packages: system-deps
 demo: setup
 	R_LIBS="$(CRAN_LIB)" Rscript demo/backends.R man/figures/compare-backends.png
 
-test: setup test-python test-r test-r-cran reliability leftovers-check site-check
+test: setup lint test-python test-r test-r-cran reliability leftovers-check site-check
 
 # Every test run below goes through tools/leftovers.sh: a private TMPDIR and HOME for all it
 # starts, then a look at what it left there and, by name, in the real /tmp and ~.
@@ -186,6 +187,10 @@ coverage: install cran-packages
 
 docs:
 	Rscript -e 'roxygen2::roxygenise()'
+
+# lintr with the house style (.lintr): zero lints (about a minute).
+lint:
+	Rscript tools/lint.R
 
 clean:
 	rm -rf check .cache

@@ -267,7 +267,9 @@ inform_progress <- function(rows, seconds) {
   scores <- scores[!is.na(scores)]
   scores <- if (length(scores)) {
     paste0(", ", names(scores), " ", format_metric(scores), collapse = "")
-  } else ""
+  } else {
+    ""
+  }
   line <- sprintf("%s: fit %s s (median of %d)%s [%.1f s]", name,
                   format_seconds(stats::median(fit)), length(ok), scores, seconds)
   if (any(failed)) {
@@ -278,4 +280,3 @@ inform_progress <- function(rows, seconds) {
   }
   inform_kswitch(line, class = "kswitch_message_progress")
 }
-

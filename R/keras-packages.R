@@ -1,3 +1,4 @@
+# nolint start: line_length_linter. The roxygen table's rows below cannot wrap.
 #' kswitch with the R Keras packages: keras3 and keras
 #'
 #' R users write models with the R packages **keras3** (Keras 3) and **keras** 2.x (the
@@ -30,6 +31,7 @@
 #' # Which names kswitch leaves to keras 2.x when both are attached:
 #' kswitch:::keras2_own_names
 NULL
+# nolint end
 
 # keras 2.x's backend() returns the backend module and its k_shape() a tensor; kswitch's
 # return a name and dimensions. When keras is attached these names stay keras's.
@@ -216,7 +218,7 @@ request_startup_backend <- function() {
 # Whether KERAS_BACKEND is keras3's default rather than the user's (or kswitch's) choice.
 # When kswitch loaded first it knows what the user had; when keras3 did, a value set before R
 # started or in an Renviron file is the user's.
-keras_backend_is_keras3_default <- function() {
+keras_backend_is_keras3_default <- function() { # nolint: object_length_linter.
   if (!identical(Sys.getenv("KERAS_BACKEND", NA), keras3_default_backend())) return(FALSE)
   if (!is.null(.kswitch$core) && identical(core_call("backend_source"), "kswitch")) return(FALSE)
   if (!is.null(.kswitch$keras_backend_before_keras3)) {

@@ -55,7 +55,8 @@ knitr_backend_option <- function(options) {
 knitr_backend_hook <- function(before, options, envir) {
   if (before) {
     if (!is.null(options$kswitch_error)) {
-      return(knitr::knit_hooks$get("error")(paste0("## Error: ", options$kswitch_error, "\n"), options))
+      error_hook <- knitr::knit_hooks$get("error")
+      return(error_hook(paste0("## Error: ", options$kswitch_error, "\n"), options))
     }
   } else if (isTRUE(options$kswitch_scope) && length(.kswitch$chunk_states)) {
     state <- .kswitch$chunk_states[[1]]

@@ -63,7 +63,8 @@ with_new_process <- function(n, train_on_jax, dir) {
 }
 
 cat("Benchmarking carry_model() (", if (quick) "quick" else "full", " run)...\n", sep = "")
-kswitch_runs <- lapply(seq_len(repeats), function(i) fresh(with_kswitch, list(carries, train_on_jax)))
+kswitch_runs <- lapply(seq_len(repeats),
+                       function(i) fresh(with_kswitch, list(carries, train_on_jax)))
 first <- stats::median(vapply(kswitch_runs, function(r) r[["first"]], 0))
 warm <- stats::median(vapply(kswitch_runs, function(r) r[["warm"]], 0))
 process <- fresh(with_new_process, list(repeats, train_on_jax, home))
@@ -75,11 +76,11 @@ lines <- c(
     "The tutorial's data, a keras3 model (Dense 64, Dense 1) trained on jax; each side ends",
     "with its predictions on tensorflow.")), "",
   "| jax -> tensorflow, then predict | median | today / this |", "|---|---|---|",
-  sprintf("| kswitch `carry_model()`, first carry: TensorFlow imported then (%d fresh R processes) | **%s** | %.1fx |",
+  sprintf("| kswitch `carry_model()`, first carry: TensorFlow imported then (%d fresh R processes) | **%s** | %.1fx |", # nolint: line_length_linter.
           repeats, s(first), process / first),
-  sprintf("| kswitch `carry_model()`, both backends loaded (%d carries per process) | **%s** | %.0fx |",
+  sprintf("| kswitch `carry_model()`, both backends loaded (%d carries per process) | **%s** | %.0fx |", # nolint: line_length_linter.
           carries, s(warm), process / warm),
-  sprintf("| today: `save_model()`, then a new R process on tensorflow that loads keras3 and the model and predicts (%d runs) | %s | 1x |",
+  sprintf("| today: `save_model()`, then a new R process on tensorflow that loads keras3 and the model and predicts (%d runs) | %s | 1x |", # nolint: line_length_linter.
           repeats, s(process)), ""
 )
 writeLines(lines)

@@ -16,7 +16,8 @@ measured_line <- function(script, note = NULL) {
   })
   paste(c(sprintf("Measured %s by `make bench` (%s%s): %s.",
                   format(Sys.time(), "%Y-%m-%d %H:%M UTC", tz = "UTC"), script,
-                  if (quick) ", --quick" else "", paste(names(versions), versions, collapse = ", ")),
+                  if (quick) ", --quick" else "",
+                  paste(names(versions), versions, collapse = ", ")),
           note), collapse = " ")
 }
 

@@ -93,17 +93,17 @@ lines <- c(
   "## 5. With keras3 (the R package)", "",
   measured_line("bench/keras3.R"), "",
   "| tensorflow <-> jax, keras3 loaded | median | new R process / this |", "|---|---|---|",
-  sprintf("| kswitch `use_backend()`, keras3's objects and methods following (%d switches) | **%s** | %.0fx |",
+  sprintf("| kswitch `use_backend()`, keras3's objects and methods following (%d switches) | **%s** | %.0fx |", # nolint: line_length_linter.
           switches, ms(warm[["switch"]]), process / warm[["switch"]]),
   sprintf("| the same, then the model built with keras3 on the new backend | %s | %.0fx |",
           ms(warm[["with_model"]]), process / warm[["with_model"]]),
   sprintf("| a new R process that loads keras3 and builds the model there (%d runs) | %s | 1x |",
           repeats, ms(process)), "",
-  sprintf("| RSS over %d round trips, each side building and fitting a keras3 model | trip 1 | last trip | growth |",
+  sprintf("| RSS over %d round trips, each side building and fitting a keras3 model | trip 1 | last trip | growth |", # nolint: line_length_linter.
           round_trips), "|---|---|---|---|",
   sprintf("| kswitch, tensorflow <-> jax | %.0f MB | %.0f MB | **%s** |", rss$switching[1],
           rss$switching[round_trips], growth(rss$switching)),
-  sprintf("| no switching: tensorflow only (TensorFlow's own per-model baseline) | %.0f MB | %.0f MB | %s |",
+  sprintf("| no switching: tensorflow only (TensorFlow's own per-model baseline) | %.0f MB | %.0f MB | %s |", # nolint: line_length_linter.
           rss$tensorflow_only[1], rss$tensorflow_only[round_trips], growth(rss$tensorflow_only)),
   ""
 )

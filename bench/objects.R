@@ -72,9 +72,10 @@ warm_switch <- function(n, build) {
 cat("Benchmarking objects on their own backend (", if (quick) "quick" else "full", " run)...\n",
     sep = "")
 # Alternate the two sides of 1 over fresh processes, so drift hits both alike.
-sides <- lapply(1:3, function(i) c(
-  alone = fresh(active_predict, list(FALSE, calls, tutorial_model, time_predict)),
-  kswitch = fresh(active_predict, list(TRUE, calls, tutorial_model, time_predict))))
+sides <- lapply(1:3, function(i) {
+  c(alone = fresh(active_predict, list(FALSE, calls, tutorial_model, time_predict)),
+    kswitch = fresh(active_predict, list(TRUE, calls, tutorial_model, time_predict)))
+})
 alone <- stats::median(vapply(sides, `[[`, 0, "alone"))
 with_kswitch <- stats::median(vapply(sides, `[[`, 0, "kswitch"))
 other <- fresh(other_backend_predict, list(calls, tutorial_model, time_predict))
@@ -87,11 +88,12 @@ lines <- c(
     "The tutorial's model (Dense 64, Dropout, Dense 64, Dropout, Dense 1), `predict()` on",
     "its 100-row test set; medians.")), "",
   "| | this | anchor | difference | goal |", "|---|---|---|---|---|",
-  sprintf("| `predict()` on the active backend (tensorflow): with kswitch / keras3 alone (%d calls, 3 process pairs) | %s | %s | %+.1f%% | < 2%% |",
+  sprintf("| `predict()` on the active backend (tensorflow): with kswitch / keras3 alone (%d calls, 3 process pairs) | %s | %s | %+.1f%% | < 2%% |", # nolint: line_length_linter.
           calls, ms(with_kswitch), ms(alone), 100 * (with_kswitch / alone - 1)),
-  sprintf("| `predict()` of a jax model, session on tensorflow / after `use_backend(\"jax\")` (%d calls) | %s | %s | %+.3f ms | < 0.3 ms |",
-          calls, ms(other[["away"]]), ms(other[["home"]]), 1000 * (other[["away"]] - other[["home"]])),
-  sprintf("| warm `use_backend()` switch back, keras3 loaded (%d switches) | **%s** | 2.0 ms (section 5, before) | | < 1 ms |",
+  sprintf("| `predict()` of a jax model, session on tensorflow / after `use_backend(\"jax\")` (%d calls) | %s | %s | %+.3f ms | < 0.3 ms |", # nolint: line_length_linter.
+          calls, ms(other[["away"]]), ms(other[["home"]]),
+          1000 * (other[["away"]] - other[["home"]])),
+  sprintf("| warm `use_backend()` switch back, keras3 loaded (%d switches) | **%s** | 2.0 ms (section 5, before) | | < 1 ms |", # nolint: line_length_linter.
           switches, ms(warm)),
   ""
 )

@@ -156,10 +156,12 @@ cat("Benchmarking (", if (quick) "quick" else "full", " run)...\n", sep = "")
 first <- lapply(c("jax", "torch"), function(to) {
   c(to = to,
     kswitch = median_of(lapply(seq_len(repeats), function(i) fresh(first_kswitch, list(to)))),
-    set_backend = median_of(lapply(seq_len(repeats), function(i)
-      fresh(first_set_backend, list(to, env_python)))),
-    new_process = median_of(lapply(seq_len(repeats), function(i)
-      first_new_process(to, env_python))))
+    set_backend = median_of(lapply(seq_len(repeats), function(i) {
+      fresh(first_set_backend, list(to, env_python))
+    })),
+    new_process = median_of(lapply(seq_len(repeats), function(i) {
+      first_new_process(to, env_python)
+    })))
 })
 back_k <- fresh(back_kswitch, list(round_trips * 2L))
 back_s <- fresh(back_set_backend, list(if (quick) 6L else 20L, env_python))
@@ -168,8 +170,9 @@ rss_modes <- c(kswitch_keep = "kswitch, each backend keeps its model across swit
                set_backend = "`keras.config.set_backend()`, a new model for every fit",
                tensorflow_only = "no switching: tensorflow only, a new model for every fit",
                kswitch_no_fit = "kswitch, switches only (no fit)")
-rss <- lapply(names(rss_modes), function(mode)
-  fresh(rss_trips, list(round_trips, mode, env_python, rss_mb)))
+rss <- lapply(names(rss_modes), function(mode) {
+  fresh(rss_trips, list(round_trips, mode, env_python, rss_mb))
+})
 names(rss) <- names(rss_modes)
 loads <- lapply(seq_len(repeats), function(i) {
   list(reticulate = load_time("reticulate"), kswitch = load_time("kswitch"))
@@ -205,9 +208,10 @@ lines <- c(
   "Every kswitch number is measured beside its anchor in the same run; each row's",
   "processes are fresh R sessions. Medians over the repeats given.", "",
   "## 1. First switch to a backend (Keras already imported on tensorflow)", "",
-  sprintf("Median of %d fresh processes each. New process = a new R session importing Keras on", repeats),
+  sprintf("Median of %d fresh processes each. New process = a new R session importing Keras on",
+          repeats),
   "that backend (the only way the R keras packages offer).", "",
-  "| to | kswitch `use_backend()` | `keras.config.set_backend()` | new R process | set_backend / kswitch | new process / kswitch |",
+  "| to | kswitch `use_backend()` | `keras.config.set_backend()` | new R process | set_backend / kswitch | new process / kswitch |", # nolint: line_length_linter.
   "|---|---|---|---|---|---|",
   vapply(first, function(r) {
     k <- as.numeric(r[["kswitch"]]); s <- as.numeric(r[["set_backend"]])
@@ -223,7 +227,8 @@ lines <- c(
           ratio(back_s, back_k[["python"]])),
   sprintf("| `keras.config.set_backend()` (%d switches) | %s | 1x |", if (quick) 6L else 20L,
           ms(back_s)), "",
-  sprintf("## 3. Memory over %d round trips tensorflow <-> jax, a small fit on each side", round_trips), "",
+  sprintf("## 3. Memory over %d round trips tensorflow <-> jax, a small fit on each side",
+          round_trips), "",
   "| | RSS after trip 1 | RSS after last trip | growth |", "|---|---|---|---|",
   vapply(names(rss_modes), function(mode) {
     r <- rss[[mode]]

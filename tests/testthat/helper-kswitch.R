@@ -85,7 +85,9 @@ skip_without <- function(pkg, reticulate) {
                  pkg))
   }
   have <- utils::packageVersion("reticulate")
-  if (have < reticulate) skip(sprintf("%s needs reticulate >= %s; this is %s", pkg, reticulate, have))
+  if (have < reticulate) {
+    skip(sprintf("%s needs reticulate >= %s; this is %s", pkg, reticulate, have))
+  }
 }
 skip_without_keras3 <- function() skip_without("keras3", "1.42")
 skip_without_keras2 <- function() {

@@ -10,8 +10,10 @@ test_that("a failed switch is rolled back: same backend, still trains, file unch
     suppressMessages(use_backend("tensorflow", persist = FALSE))
     keras <- keras_module()
     k_set_epsilon(1e-3)
-    modules <- function() reticulate::py_eval(
-      "sorted(m for m in __import__('sys').modules if m.startswith('keras'))")
+    modules <- function() {
+      reticulate::py_eval(
+        "sorted(m for m in __import__('sys').modules if m.startswith('keras'))")
+    }
     keras_before <- modules()
     err <- tryCatch(use_backend("jax"), error = identity)
     list(class = class(err), message = conditionMessage(err), argument = err$argument,

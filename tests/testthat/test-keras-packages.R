@@ -127,7 +127,10 @@ test_that("after use_backend() saves a backend, keras3 code in a new session run
     expect_equal(out, c("jax", "jaxlib._jax.ArrayImpl", "keras.json"), label = order)
   }
   # Without kswitch, keras3 starts on its own default: what use_backend()'s message says.
-  expect_equal(in_fresh_r(function() { library(keras3); config_backend() }), "tensorflow")
+  expect_equal(in_fresh_r(function() {
+    library(keras3)
+    config_backend()
+  }), "tensorflow")
   msg <- in_fresh_r(function() {
     library(keras3); library(kswitch)
     tryCatch(use_backend("torch"), message = conditionMessage)
@@ -147,7 +150,7 @@ test_that("a KERAS_BACKEND the user set stays, and is not keras3's default", {
   expect_equal(out, c("tensorflow", "tensorflow", "KERAS_BACKEND"))
 })
 
-test_that("a keras3 whose .onLoad changed what kswitch reads: one classed warning each, and switches still work", {
+test_that("a keras3 whose .onLoad changed what kswitch reads: one classed warning each, and switches still work", { # nolint: line_length_linter.
   skip_without_keras3()
   local_test_home()
   out <- in_fresh_r(function() {
@@ -275,7 +278,7 @@ test_that("with keras attached first, the shared names keep keras's contracts", 
   expect_equal(out$ours, c("theano", "NA 3"))
 })
 
-test_that("keras3's use_backend(backend, gpu) call works on kswitch's, and a masking is told once", {
+test_that("keras3's use_backend(backend, gpu) call works on kswitch's, and a masking is told once", { # nolint: line_length_linter.
   skip_without_keras3()
   home <- local_test_home()
   out <- in_fresh_r(function() {

@@ -133,7 +133,10 @@ test_that("a keras.json saying theano in a Keras 3 session: clear error, nothing
     list(backend = backend(), source = keras_config()$backend_source,
          file_error = keras_config()$file_error, class = class(err),
          message = conditionMessage(err),
-         keras3 = { suppressMessages(use_backend("jax", persist = FALSE)); k_epsilon() },
+         keras3 = {
+           suppressMessages(use_backend("jax", persist = FALSE))
+           k_epsilon()
+         },
          imported = keras_module()$config$backend())
   }, env = c(RETICULATE_PYTHON = reticulate::py_config()$python))
   expect_equal(out$backend, "theano")
@@ -155,10 +158,14 @@ test_that("persisting theano or cntk warns that Keras 3 programs would break", {
     library(kswitch)
     suppressMessages(use_backend("theano", persist = FALSE))
     w <- tryCatch(suppressMessages(use_backend("cntk")), warning = identity)
-    quiet <- tryCatch({suppressMessages(use_backend("theano", persist = FALSE)); "none"},
-                      warning = conditionMessage)
-    tf <- tryCatch({suppressMessages(use_backend("tensorflow")); "none"},
-                   warning = conditionMessage)
+    quiet <- tryCatch({
+      suppressMessages(use_backend("theano", persist = FALSE))
+      "none"
+    }, warning = conditionMessage)
+    tf <- tryCatch({
+      suppressMessages(use_backend("tensorflow"))
+      "none"
+    }, warning = conditionMessage)
     list(class = class(w), message = conditionMessage(w), path = w$path, quiet = quiet,
          tf = tf)
   }, env = c(KERAS_BACKEND = "theano"))

@@ -9,7 +9,7 @@ small_fit <- function() {
   history$metrics$loss[[1]]
 }
 
-test_that("keras3 on managed Python: jax, torch, jax, a fit on each; next session on the saved one", {
+test_that("keras3 on managed Python: jax, torch, jax, a fit on each; next session on the saved one", { # nolint: line_length_linter.
   root <- skip_without_managed()
   home <- local_test_home()
   out <- in_managed_r(root, function(fit) {

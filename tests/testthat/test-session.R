@@ -20,8 +20,11 @@ test_that("setters with persist = TRUE write keras.json too", {
   home <- local_test_home()
   old <- list(k_set_epsilon(1e-4, persist = TRUE), k_set_floatx("float64", persist = TRUE),
               k_set_image_data_format("channels_first", persist = TRUE))
-  on.exit({k_set_epsilon(old[[1]]); k_set_floatx(old[[2]]); k_set_image_data_format(old[[3]])},
-          add = TRUE)
+  on.exit({
+    k_set_epsilon(old[[1]])
+    k_set_floatx(old[[2]])
+    k_set_image_data_format(old[[3]])
+  }, add = TRUE)
   config <- read_config_file(home)
   expect_equal(config$epsilon, 1e-4)
   expect_equal(config$floatx, "float64")
