@@ -39,8 +39,8 @@
 #'   and evaluates a model and returns its evaluation as named numbers (e.g. `c(loss =
 #'   0.69, accuracy = 0.5)` or `evaluate(..., return_dict = TRUE)`'s list); `loss` and
 #'   `accuracy`, and any other names, become columns. A list may also hold labels, single
-#'   strings (e.g. `on = keras3::config_backend()`), shown as they are. It receives the `keras` module on
-#'   the backend being compared, the run's `seed` (make the data from it), and
+#'   strings (e.g. `on = keras3::config_backend()`), shown as they are. It receives the
+#'   `keras` module on the backend being compared, the run's `seed` (make the data from it), and
 #'   `step(name, expr)`, which evaluates `expr`, records how long it took under `name`
 #'   (`"fit"` or `"evaluate"`) and returns its value. Defaults to [tutorial_task()].
 #' @param backends The backends to compare, e.g. `c("tensorflow", "jax", "torch")`. By

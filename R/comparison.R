@@ -31,9 +31,10 @@ format_metric <- function(x) ifelse(is.na(x), "-", formatC(x, format = "f", digi
 #' Summarise a backend comparison: one row per backend
 #'
 #' Medians over each backend's successful runs, and the fit time's spread (minimum and
-#' maximum); a label a model function returned (a string) shows its runs' values. Printing a comparison shows this table, with the metrics the runs returned
-#' (times in seconds; with backends of both Keras generations, a `keras` column says which
-#' Keras ran each); `as.data.frame()` gives the runs.
+#' maximum); a label a model function returned (a string) shows its runs' values. Printing a
+#' comparison shows this table, with the metrics the runs returned (times in seconds; with
+#' backends of both Keras generations, a `keras` column says which Keras ran each);
+#' `as.data.frame()` gives the runs.
 #'
 #' @param object,x A result of [compare_backends()].
 #' @param ... Unused.
