@@ -141,6 +141,7 @@ def _take_tree() -> Dict[str, ModuleType]:
     for n in tree:
         modules.pop(n, None)
     _active_tree = {}
+    _swaps[:] = [swap for swap in _swaps if swap[0] is not tree and swap[1] is not tree]
     return tree
 
 
@@ -149,9 +150,24 @@ def _put_tree(tree: Dict[str, ModuleType]) -> None:
     global _active_tree
     old, modules = _active_modules(), sys.modules
     modules.update(tree)
-    for n in old.keys() - tree.keys():
+    for n in _names_only_in(old, tree):
         modules.pop(n, None)
     _active_tree = tree
+
+
+# The last two swaps' (old tree, new tree, their sizes, old's names new lacks): an object's
+# call on another backend swaps there and back, and diffing two trees of ~500 modules each
+# time was most of its cost. Trees only grow, so a size change means diff again.
+_swaps: List[Tuple[Dict[str, ModuleType], Dict[str, ModuleType], int, int, List[str]]] = []
+
+
+def _names_only_in(old: Dict[str, ModuleType], new: Dict[str, ModuleType]) -> List[str]:
+    for swap in _swaps:
+        if swap[0] is old and swap[1] is new and swap[2] == len(old) and swap[3] == len(new):
+            return swap[4]
+    names = [n for n in old if n not in new]
+    _swaps[:] = [(old, new, len(old), len(new), names)] + _swaps[:1]
+    return names
 
 
 def _prepare_active() -> None:
