@@ -73,6 +73,7 @@ core <- function() {
   if (is.null(.kswitch$core)) {
     bind_python()
     .kswitch$core <- reticulate::import_from_path("kswitch.api", path = python_dir())
+    core_call("set_python_kind", python_kind())  # for the fix a "not installed" error gives
     # A KERAS_BACKEND set in this session (keras3::use_backend(), Sys.setenv()) is the user's
     # choice for it, not one that overrides keras.json in new sessions.
     if (nzchar(Sys.getenv("KERAS_BACKEND")) && !env_var_set_at_start("KERAS_BACKEND")) {

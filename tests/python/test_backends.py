@@ -101,3 +101,19 @@ def test_managed_request_refuses_an_unknown_or_legacy_backend():
     error = api.r_call("managed_request_failed", "jax", ["jax[cpu]"], "uv: offline")["error"]
     assert error["classes"][0] == "kswitch_error_backend_unavailable"
     assert "jax[cpu]" in error["bullets"][0][1] and "uv: offline" in error["bullets"][0][1]
+
+
+@pytest.mark.parametrize("kind, says", [
+    ("managed", 'reticulate::py_require(c("keras", "tensorflow-cpu", "jax[cpu]"))'),
+    ("kswitch", 'kswitch::install_backends("jax")'),
+    ("RETICULATE_PYTHON", 'reticulate::py_install(c("jax"))'),
+    ("other", 'reticulate::py_install(c("jax"))'),
+])
+def test_not_installed_fix_depends_on_the_kind_of_python(monkeypatch, kind, says):
+    monkeypatch.setattr(backends, "python_kind", kind)
+    missing = backends.REGISTRY["jax"]._replace(modules=("kswitch_no_such_module",))
+    with pytest.raises(BackendUnavailableError) as e:
+        backends.require_installed(missing)
+    assert says in e.value.fix
+    if kind != "kswitch":
+        assert ("install_backends" in e.value.fix) == (kind != "managed")

@@ -58,3 +58,12 @@ test_that("keras.json decides at start-up, and KERAS_BACKEND set outside R overr
   expect_match(out$message, "overrides")
   expect_equal(read_config_file(home)$backend, "tensorflow")
 })
+
+test_that("the core knows the kind of Python R bound, for its \"not installed\" fix", {
+  local_test_home()
+  backend()
+  core_backends <- reticulate::import("kswitch.backends")
+  expect_equal(core_backends$python_kind, python_kind())
+  expect_match(core_backends$install_fix(core_backends$REGISTRY[["jax"]]),
+               if (python_kind() == "managed") "py_require" else "install_backends")
+})

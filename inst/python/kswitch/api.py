@@ -19,7 +19,7 @@ __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_pa
            "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager",
            "keras_generation", "comparison_target", "set_random_seed",
            "repair_config", "carry_model", "managed_request", "managed_request_failed",
-           "keras_backend_set_in_session"]
+           "keras_backend_set_in_session", "set_python_kind"]
 
 
 def _transaction(change: Callable[[], Any], updates: Optional[Dict[str, Any]] = None) -> Any:
@@ -376,6 +376,11 @@ def comparison_target(backend: str, argument: str = "backends",
 def keras_backend_set_in_session() -> None:
     """R saw KERAS_BACKEND set in the session, not at its start: not an override to warn of."""
     switch.forget_outside_override()
+
+
+def set_python_kind(kind: str) -> None:
+    """R's python_kind() for the bound Python: what a "not installed" error tells to do."""
+    backends.python_kind = kind
 
 
 def managed_request(backend: str, gpu: bool = False, declared: Optional[List[str]] = None,

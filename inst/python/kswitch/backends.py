@@ -7,6 +7,7 @@ turned into an import.
 
 import difflib
 import importlib.util
+import platform
 import sys
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
@@ -263,6 +264,26 @@ def distribution_version(names: Tuple[str, ...]) -> Optional[str]:
     return None
 
 
+# The kind of Python R bound (R's python_kind(): "managed", "kswitch", "RETICULATE_PYTHON",
+# "other"), set by R once the core is imported.
+python_kind = "kswitch"
+
+
+def install_fix(backend: Backend) -> str:
+    """How to get ``backend`` into this kind of Python."""
+    if python_kind == "managed" and backend.generation == 3:
+        requirements = managed_requirements(backend.name, platform.system())
+        return ("Request it of reticulate's managed Python with `reticulate::py_require(c({}))` "
+                "(kswitch requests it itself when it switches), then switch again.".format(
+                    ", ".join(show(r) for r in requirements)))
+    if python_kind == "kswitch" or not backend.requirements:
+        return 'Install it with `kswitch::install_backends("{}")`, then restart R.'.format(
+            backend.name)
+    return ("Install it into this Python with `reticulate::py_install(c({}))`, or use "
+            'kswitch\'s own environment: `kswitch::install_backends("{}")`, then restart R.'
+            .format(", ".join(show(r) for r in backend.requirements), backend.name))
+
+
 def require_installed(backend: Backend, argument: str = "backend") -> None:
     missing = missing_modules(backend)
     if missing:
@@ -270,9 +291,7 @@ def require_installed(backend: Backend, argument: str = "backend") -> None:
             "The {} backend is not installed in this Python ({}).".format(
                 show(backend.name), sys.executable),
             problem="Python cannot find {}.".format(", ".join(show(m) for m in missing)),
-            fix='Install it with `kswitch::install_backends("{}")`, then restart R.'.format(
-                backend.name),
-            argument=argument, value=backend.name)
+            fix=install_fix(backend), argument=argument, value=backend.name)
 
 
 def installed_here() -> Dict[str, Any]:
