@@ -34,3 +34,26 @@ write_results_section <- function(lines, heading, file = file.path("bench", "RES
   rest <- if (end <= length(results)) results[end:length(results)] else character()
   writeLines(c(results[seq_len(start - 1L)], lines, rest), file)
 }
+
+# Warm switches tensorflow <-> jax with keras3 loaded, then `build()` on the new backend
+# (bench/keras3.R, bench/objects.R): the medians of the switch and of switch plus model.
+warm_switches <- function(n, build) {
+  library(keras3)
+  library(kswitch)
+  for (b in c("jax", "tensorflow")) {
+    suppressMessages(use_backend(b, persist = FALSE))
+    build()
+  }
+  times <- vapply(seq_len(n), function(i) {
+    to <- if (i %% 2) "jax" else "tensorflow"
+    # Sys.time(): microseconds (proc.time() counts whole milliseconds, as much as a switch).
+    start <- Sys.time()
+    suppressMessages(use_backend(to, persist = FALSE))
+    switched <- Sys.time()
+    build()
+    c(switch = as.numeric(switched - start, units = "secs"),
+      with_model = as.numeric(Sys.time() - start, units = "secs"))
+  }, c(switch = 0, with_model = 0))
+  stopifnot(keras3::config_backend() == "tensorflow")
+  apply(times, 1, stats::median)
+}

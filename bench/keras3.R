@@ -20,28 +20,6 @@ build <- function() {
     keras3::layer_dense(1, activation = "sigmoid")
 }
 
-# 1. Warm switch tensorflow <-> jax with keras3 loaded, then the model on the new backend.
-warm_switches <- function(n, build) {
-  library(keras3)
-  library(kswitch)
-  for (b in c("jax", "tensorflow")) {
-    suppressMessages(use_backend(b, persist = FALSE))
-    build()
-  }
-  times <- vapply(seq_len(n), function(i) {
-    to <- if (i %% 2) "jax" else "tensorflow"
-    # Sys.time(): microseconds (proc.time() counts whole milliseconds, as much as a switch).
-    start <- Sys.time()
-    suppressMessages(use_backend(to, persist = FALSE))
-    switched <- Sys.time()
-    build()
-    c(switch = as.numeric(switched - start, units = "secs"),
-      with_model = as.numeric(Sys.time() - start, units = "secs"))
-  }, c(switch = 0, with_model = 0))
-  stopifnot(keras3::config_backend() == "tensorflow")
-  apply(times, 1, stats::median)
-}
-
 # A keras3 user's way today: a new R process on the other backend, building the same model.
 new_process <- function(to, build) {
   script <- sprintf(paste0("Sys.setenv(KERAS_BACKEND = '%s'); library(keras3); ",

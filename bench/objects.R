@@ -53,22 +53,6 @@ other_backend_predict <- function(calls, build, time_predict) {
   c(away = away, home = time_predict(model, calls))
 }
 
-# 3. Warm switches back and forth with keras3 loaded (models built on both sides first).
-warm_switch <- function(n, build) {
-  library(keras3)
-  library(kswitch)
-  for (b in c("jax", "tensorflow")) {
-    suppressMessages(use_backend(b, persist = FALSE))
-    build()
-  }
-  stats::median(vapply(seq_len(n), function(i) {
-    to <- if (i %% 2) "jax" else "tensorflow"
-    start <- Sys.time()
-    suppressMessages(use_backend(to, persist = FALSE))
-    as.numeric(Sys.time() - start, units = "secs")
-  }, 0))
-}
-
 cat("Benchmarking objects on their own backend (", if (quick) "quick" else "full", " run)...\n",
     sep = "")
 # Alternate the two sides of 1 over fresh processes, so drift hits both alike.
@@ -79,7 +63,7 @@ sides <- lapply(1:3, function(i) {
 alone <- stats::median(vapply(sides, `[[`, 0, "alone"))
 with_kswitch <- stats::median(vapply(sides, `[[`, 0, "kswitch"))
 other <- fresh(other_backend_predict, list(calls, tutorial_model, time_predict))
-warm <- fresh(warm_switch, list(switches, tutorial_model))
+warm <- fresh(warm_switches, list(switches, tutorial_model))[["switch"]]
 
 ms <- function(s) sprintf("%.3f ms", 1000 * s)
 lines <- c(
