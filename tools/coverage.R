@@ -16,7 +16,13 @@ methods <- sub("^S3method\\((.*),(.*)\\)$", "\\1.\\2",
                grep("^S3method\\(", readLines("NAMESPACE"), value = TRUE))
 public <- sort(unique(c(exports, gsub(" ", "", methods))))
 run <- by_function$functions[by_function$value > 0]
-unexercised <- setdiff(public, run)
+# covr names a function assigned to two names (`k_backend <- backend`) by one of them.
+ns <- asNamespace("kswitch")
+same_as_run <- function(name) {
+  any(vapply(intersect(run, names(ns)), function(r) identical(ns[[name]], ns[[r]]), NA))
+}
+unexercised <- Filter(function(name) !(name %in% run) && !same_as_run(name),
+                      setdiff(public, run))
 r_total <- covr::percent_coverage(r_cov)
 
 py_dir <- normalizePath(out)

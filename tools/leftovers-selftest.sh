@@ -14,7 +14,7 @@ churner=
 cleanup() {
   [ -z "$churner" ] || kill "$churner" 2>/dev/null || true
   rm -rf /tmp/"$other"* /tmp/Rtmp"$other"* /tmp/tmp"$other"* ~/."$other"* "$leak" \
-    check/private/selftest-busy check/private/selftest-leak check/selftest-keras-home
+    /tmp/kswitch-private-selftest-* check/selftest-keras-home
 }
 trap cleanup EXIT
 
@@ -59,8 +59,9 @@ if out=$(tools/leftovers.sh run selftest-leak bash -c 'test_run "$1"' _ "$code" 
   echo "leftovers-check: FAILED: a run that leaked files passed"
   exit 1
 fi
-for f in "selftest-leak/tmp/leaked-by-a-test.txt" "selftest-leak/home/leaked-by-a-test.txt" "$leak"; do
-  grep -qF "$f" <<<"$out" || {
+for f in "selftest-leak\.[^/]*/tmp/leaked-by-a-test.txt" \
+         "selftest-leak\.[^/]*/home/leaked-by-a-test.txt" "$leak"; do
+  grep -q "$f" <<<"$out" || {
     printf '%s\n' "$out"; echo "leftovers-check: FAILED: the leak $f was not named"; exit 1; }
 done
 echo "leftovers-check: a run that leaks files fails, naming them:"

@@ -2,9 +2,9 @@
 # A test run in a private temporary directory and home, failing on what it left behind and
 # on nothing else:
 #   tools/leftovers.sh run NAME CMD...
-# runs CMD with TMPDIR and HOME in check/private/NAME/{tmp,home}: R, Python, Keras, torch,
-# OpenVINO and uv write their temporary files and caches there. Then it fails (CMD's status,
-# or 1) if
+# runs CMD with TMPDIR and HOME in a new /tmp/kswitch-private-NAME.*/{tmp,home}: R, Python,
+# Keras, torch, OpenVINO and uv write their temporary files and caches there. Then it fails
+# (CMD's status, or 1; the private directory is kept to look at) if
 #   - the private tmp or home holds anything but the caches listed in EXPECTED, or
 #   - the real /tmp or ~ got a new entry named like what Keras, TensorFlow, torch, OpenVINO,
 #     uv or kswitch write (PATTERN): only an absolute path can still put one there.
@@ -14,8 +14,9 @@ set -euo pipefail
 [ "${1:-}" = run ] && [ $# -ge 3 ] || { echo "usage: $0 run NAME CMD..." >&2; exit 2; }
 name=$2; shift 2
 real_home=$HOME
-private=$(cd "$(dirname "$0")/.." && pwd)/check/private/$name
-rm -rf "$private" && mkdir -p "$private/tmp" "$private/home"
+# Outside the source tree: R CMD build copies the tree from inside its temporary directory.
+private=$(mktemp -d "${TMPDIR:-/tmp}/kswitch-private-$name.XXXXXX")
+mkdir -p "$private/tmp" "$private/home"
 
 # What an absolute path could leave in /tmp or ~ (top-level entries).
 PATTERN='/(\.keras|keras[^/]*|[^/]*\.(keras|h5)|torchinductor_[^/]*|__autograph_generated_file[^/]*|intel|openvino[^/]*|uv-[^/]*|\.virtualenvs|kswitch[^/]*)$'
@@ -39,10 +40,12 @@ env HOME="$private/home" TMPDIR="$private/tmp" \
 
 left=$(cd "$private" && find tmp home -mindepth 1 | grep -Ev "$EXPECTED" |
        sed "s|^|$private/|" || true)
-new=$(comm -13 <(echo "$before") <(list_real) | grep -E "$PATTERN" || true)
+new=$(comm -13 <(echo "$before") <(list_real) | grep -vxF "$private" | grep -E "$PATTERN" ||
+      true)
 if [ -n "$left" ] || [ -n "$new" ]; then
   printf 'The %s run left files behind:\n%s\n' "$name" "$(printf '%s\n%s' "$left" "$new" |
     sed '/^$/d' | head -n 50)"
   [ "$status" -ne 0 ] || status=1
 fi
+[ "$status" -ne 0 ] || rm -rf "$private"
 exit "$status"
