@@ -31,10 +31,12 @@ before=$(list_real)
 
 status=0
 # Where things outside the private home must still be found: kswitch's environments
-# (reticulate's virtualenv root), pyenv's Pythons, the user's R library.
+# (reticulate's virtualenv root), pyenv's Pythons, rustup's toolchains (its shims write
+# their settings into a new home), the user's R library.
 env HOME="$private/home" TMPDIR="$private/tmp" \
   WORKON_HOME="${WORKON_HOME:-$real_home/.virtualenvs}" \
   PYENV_ROOT="${PYENV_ROOT:-$real_home/.pyenv}" \
+  RUSTUP_HOME="${RUSTUP_HOME:-$real_home/.rustup}" CARGO_HOME="${CARGO_HOME:-$real_home/.cargo}" \
   R_LIBS_USER="${R_LIBS_USER:-$(Rscript -e 'cat(path.expand(Sys.getenv("R_LIBS_USER")))')}" \
   "$@" || status=$?
 
