@@ -84,6 +84,8 @@ test: setup lint test-python test-r test-r-cran reliability leftovers-check site
 # Every test run below goes through tools/leftovers.sh: a private TMPDIR and HOME for all it
 # starts, then a look at what it left there and, by name, in the real /tmp and ~.
 LEFTOVERS := tools/leftovers.sh run
+# The last testthat summary in log $(1), as "$(2): N passed, N failed, N skipped".
+testthat_summary = sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/$(2): \3 passed, \1 failed, \2 skipped/p' $(1) | tail -n 1
 test-python:
 	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python
 	$(LEFTOVERS) pytest bash -c 'cd tests/python && "$(ENV_PYTHON)" -m pytest -q -p no:cacheprovider .'
@@ -102,8 +104,7 @@ test-r:
 	@! grep -q "WARNING\|ERROR\|detritus in the temp directory ... NOTE\|things in the check directory ... NOTE" \
 	  check/kswitch.Rcheck/00check.log || \
 	  { echo "R CMD check reported warnings, errors or left-over files"; exit 1; }
-	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
-	  check/kswitch.Rcheck/tests/testthat.Rout | tail -n 1
+	@$(call testthat_summary,check/kswitch.Rcheck/tests/testthat.Rout,testthat)
 
 # The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
 # tests run here; under Debian's reticulate they skip, saying why), against the installed
@@ -113,13 +114,11 @@ test-r-cran: install cran-packages managed-python
 	mkdir -p check
 	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" \
 	  $(LEFTOVERS) testthat-cran Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
-	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat: \3 passed, \1 failed, \2 skipped/p' \
-	  check/testthat-cran.log | tail -n 1
+	@$(call testthat_summary,check/testthat-cran.log,testthat)
 	KSWITCH_TEST_FILTER="$(KERAS3_TESTS)" KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" \
 	  R_LIBS="$(KERAS3_PREVIOUS_LIB):$(CRAN_LIB)" $(LEFTOVERS) testthat-keras3-previous \
 	  Rscript tools/test-installed.R 2>&1 | tee check/testthat-keras3-previous.log
-	@sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/testthat (keras3 $(KERAS3_PREVIOUS)): \3 passed, \1 failed, \2 skipped/p' \
-	  check/testthat-keras3-previous.log | tail -n 1
+	@$(call testthat_summary,check/testthat-keras3-previous.log,testthat (keras3 $(KERAS3_PREVIOUS)))
 
 # The leftovers check proven both ways: a program adding and removing files in /tmp and ~
 # during a run does not fail it; a file a test leaks is caught, in the private TMPDIR or

@@ -22,10 +22,23 @@ quoted <- function(x) paste0('"', x, '"')
 
 # rlang's bullets: names "v", "i", "x", "!" and "*" mark the lines, in cli's symbols.
 format_bullets <- function(x) {
-  marks <- c(v = cli::symbol$tick, i = cli::symbol$info, x = cli::symbol$cross, "!" = "!",
-             "*" = cli::symbol$bullet)
+  marks <- bullet_marks()
   kind <- names(x) %||% rep("", length(x))
   paste0(ifelse(kind %in% names(marks), paste0(marks[kind], " "), ""), x, collapse = "\n")
+}
+
+# cli's UTF-8 and ASCII symbols, taken once; cli::is_utf8_output() picks one set per message.
+# Reading `cli::symbol` makes the same choice but also detects RStudio, on every switch.
+bullet_marks <- function() {
+  if (is.null(.kswitch$marks)) {
+    .kswitch$marks <- lapply(c(utf8 = TRUE, ascii = FALSE), function(unicode) {
+      old <- options(cli.unicode = unicode)
+      on.exit(options(old))
+      symbol <- cli::symbol
+      c(v = symbol$tick, i = symbol$info, x = symbol$cross, "!" = "!", "*" = symbol$bullet)
+    })
+  }
+  .kswitch$marks[[if (cli::is_utf8_output()) "utf8" else "ascii"]]
 }
 
 # A kswitch error from the Python core (see errors.py: KswitchError.to_dict()).

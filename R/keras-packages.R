@@ -70,7 +70,8 @@ package_modules <- list(keras3 = c(keras = "keras", ops = "keras.ops"), keras = 
 # Called by core_call() whenever the active Keras module tree changed (NULL: not imported).
 follow_keras_tree <- function(tree) {
   .kswitch$tree <- tree
-  for (pkg in intersect(names(package_modules), loadedNamespaces())) {
+  for (pkg in names(package_modules)) {
+    if (!isNamespaceLoaded(pkg)) next
     ns <- asNamespace(pkg)
     modules <- package_modules[[pkg]]
     for (name in names(modules)) repoint(ns[[name]], modules[[name]], tree)
@@ -85,7 +86,7 @@ repoint <- function(object, module, tree) {
     if (is.null(tree)) import_through_kswitch(object)
     return()
   }
-  active <- if (!is.null(tree)) sys_module(module)
+  active <- if (!is.null(tree)) tree_module(tree, module)
   if (is.null(active)) {  # Keras is not imported now: resolve again, through kswitch, when used
     rm("pyobj", envir = object)
     assign("module", module, envir = object)
@@ -102,6 +103,19 @@ import_through_kswitch <- function(proxy) {
   if (!is.function(get0("before_load", envir = proxy, inherits = FALSE))) {
     assign("before_load", function() keras_module(), envir = proxy)
   }
+}
+
+# The module `name` of the active tree `tree`, looked up once per tree: a tree's modules never
+# change, and holding them keeps its id from being reused. A switch back then asks Python
+# nothing here.
+tree_module <- function(tree, name) {
+  key <- paste(tree, name)
+  module <- .kswitch$tree_modules[[key]]
+  if (is.null(module)) {
+    module <- sys_module(name)
+    if (!is.null(module)) .kswitch$tree_modules[[key]] <- module  # not imported yet: ask again
+  }
+  module
 }
 
 # sys.modules[name] without the import machinery (about 10 us), or NULL.

@@ -23,12 +23,14 @@
 #' @examples
 #' python_kind()
 python_kind <- function() {
+  if (!is.null(.kswitch$started_kind)) return(.kswitch$started_kind)  # fixed once started
   if (python_started()) {
     config <- reticulate::py_config()
-    if (isTRUE(config$ephemeral)) return("managed")
-    if (!is.null(.kswitch$bound)) return("kswitch")
-    if (nzchar(Sys.getenv("RETICULATE_PYTHON"))) return("RETICULATE_PYTHON")
-    return("other")
+    .kswitch$started_kind <- if (isTRUE(config$ephemeral)) "managed"
+      else if (!is.null(.kswitch$bound)) "kswitch"
+      else if (nzchar(Sys.getenv("RETICULATE_PYTHON"))) "RETICULATE_PYTHON"
+      else "other"
+    return(.kswitch$started_kind)
   }
   if (!has_py_require()) return(if (nzchar(Sys.getenv("RETICULATE_PYTHON")))
     "RETICULATE_PYTHON" else if (kswitch_env_exists()) "kswitch" else "other")

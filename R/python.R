@@ -94,7 +94,7 @@ python_started <- function() reticulate::py_available(initialize = FALSE)
 core_call <- function(fn, ..., call = rlang::caller_env()) {
   # Taken once: `$` on a Python module costs about 80 us, half of a getter's call.
   r_call <- .kswitch$r_call %||% (.kswitch$r_call <- core()$r_call)
-  out <- r_call(fn, ...)
+  out <- reticulate::py_call(r_call, fn, ...)  # r_call(...) would capture the arguments slower
   if (!identical(out$tree, .kswitch$tree)) follow_keras_tree(out$tree)
   if (!is.null(out$error)) abort_python(out$error, call = call)
   out$value

@@ -139,6 +139,19 @@ def test_the_active_tree_is_tracked_not_scanned(keras_home):
     assert set(switch._active_modules()) == {n for n in sys.modules if n.startswith("keras")}
 
 
+def test_every_tree_keys_its_modules_with_sys_modules_own_strings(keras_home):
+    needs("jax", "tensorflow")
+    api.use_backend("jax", persist=False)
+    model = model_on(switch.keras_module())
+    api.use_backend("tensorflow", persist=False)  # a fresh import: new strings
+    for backend in ("jax", "tensorflow", "jax"):  # a switch back, and a call on the other tree
+        api.use_backend(backend, persist=False)
+        model.predict(X, verbose=0)
+        keys = {n: n for n in sys.modules}
+        for tree in [switch._active_modules()] + list(switch._parked.values()):
+            assert all(keys[n] is n for n in tree if n in keys)
+
+
 def test_keras_2_3_1_objects_run_on_their_own_backend(tmp_path, legacy_python):
     out = run_fresh("""
         import numpy as np

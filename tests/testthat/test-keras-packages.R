@@ -351,3 +351,55 @@ test_that("keras3 objects keep their own backend across switches and scopes", {
   expect_equal(out$after, "tensorflow")
   expect_equal(out$still, c(2L, 1L))
 })
+
+test_that("every keras3 entry point runs a model on its own backend, each backend both ways", {
+  skip_without_keras3()
+  local_test_home()
+  out <- in_fresh_r(function() {
+    library(keras3); library(kswitch)
+    quiet_switch <- function(b) suppressMessages(use_backend(b, persist = FALSE))
+    builtins <- reticulate::import_builtins()
+    shape_of <- function(t) as.integer(unlist(builtins$list(builtins$tuple(t$shape))))
+    x <- matrix(runif(32), 8)
+    y <- matrix(runif(8), 8)
+    pairs <- list(c("jax", "tensorflow"), c("tensorflow", "torch"), c("torch", "jax"))
+    lapply(pairs, function(pair) {
+      quiet_switch(pair[[1]])
+      m <- keras_model_sequential(input_shape = 4) |> layer_dense(2) |> layer_dense(1)
+      compile(m, optimizer = "sgd", loss = "mse")
+      fit(m, x, y, epochs = 1, verbose = 0)
+      before <- predict(m, x, verbose = 0)
+      quiet_switch(pair[[2]])
+      files <- tempfile(c("model", "weights", "saved"), fileext = c(".keras", ".weights.h5",
+                                                                     ".keras"))
+      on.exit(unlink(files))
+      set_weights(m, get_weights(m))
+      save_model(m, files[1])
+      save_model_weights(m, files[2])
+      load_model_weights(m, files[2])
+      m$save(files[3])
+      ran <- list(
+        weights = length(get_weights(m)) == 4,
+        saved = all(file.exists(files)),  # save_model(), save_model_weights(), $save()
+        predict = isTRUE(all.equal(predict(m, x, verbose = 0), before)),
+        fit = length(fit(m, x, y, epochs = 1, verbose = 0)$metrics$loss) == 1,
+        evaluate = is.finite(unlist(evaluate(m, x, y, verbose = 0))[[1]]),
+        train_on_batch = is.finite(unlist(train_on_batch(m, x, y))[[1]]),
+        test_on_batch = is.finite(unlist(test_on_batch(m, x, y))[[1]]),
+        predict_on_batch = identical(dim(predict_on_batch(m, x)), c(8L, 1L)),
+        call_model = identical(shape_of(m(x)), c(8L, 1L)),
+        call_layer = identical(shape_of(m$layers[[1]](x)), c(8L, 2L)),
+        summary = any(grepl("dense", utils::capture.output(summary(m)))))
+      session <- config_backend()
+      quiet_switch(pair[[1]])  # and the model is whole on its own backend
+      fit(m, x, y, epochs = 1, verbose = 0)
+      list(ran = ran, session = session, whole = all(is.finite(predict(m, x, verbose = 0))))
+    })
+  })
+  for (i in seq_along(out)) {
+    ran <- unlist(out[[i]]$ran)
+    expect_equal(names(ran)[!ran], character(), label = paste("entry points failing, pair", i))
+    expect_true(out[[i]]$whole)
+  }
+  expect_equal(vapply(out, `[[`, "", "session"), c("tensorflow", "torch", "jax"))
+})

@@ -74,8 +74,23 @@ def generation(keras_version: Optional[str]) -> Optional[int]:
 def current_generation() -> int:
     """The generation of this Python's Keras (imported, else installed); 3 without Keras."""
     keras = sys.modules.get("keras")
-    version = getattr(keras, "__version__", None) if keras is not None else keras_version()
-    return generation(version) or 3
+    if keras is not None:
+        return generation(getattr(keras, "__version__", None)) or 3
+    return _installed_generation()
+
+
+# The installed Keras's generation, by the sys.path it was found on: reading a distribution's
+# metadata costs about a millisecond, and before Keras is imported every call asks. (A new
+# sys.path entry, e.g. a managed Python's new layer, could hold another Keras: ask again.)
+_installed: Dict[Tuple[str, ...], int] = {}
+
+
+def _installed_generation() -> int:
+    path = tuple(sys.path)
+    if path not in _installed:
+        _installed.clear()
+        _installed[path] = generation(keras_version()) or 3
+    return _installed[path]
 
 
 def generation_of(name: str) -> Optional[int]:
