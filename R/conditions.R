@@ -22,9 +22,13 @@ quoted <- function(x) paste0('"', x, '"')
 
 # rlang's bullets: names "v", "i", "x", "!" and "*" mark the lines, in cli's symbols.
 format_bullets <- function(x) {
-  marks <- bullet_marks()
-  kind <- names(x) %||% rep("", length(x))
-  paste0(ifelse(kind %in% names(marks), paste0(marks[kind], " "), ""), x, collapse = "\n")
+  kind <- names(x)
+  if (!is.null(kind)) {
+    marks <- bullet_marks()
+    marked <- kind %in% names(marks)
+    x[marked] <- paste(marks[kind[marked]], x[marked])
+  }
+  paste(x, collapse = "\n")
 }
 
 # cli's UTF-8 and ASCII symbols, taken once; cli::is_utf8_output() picks one set per message.

@@ -86,7 +86,11 @@ core <- function() {
 # The Keras generation of the bound Python: 2 (multi-backend Keras 2.3.1) or 3.
 python_generation <- function() core_call("keras_generation")
 
-python_started <- function() reticulate::py_available(initialize = FALSE)
+# A started Python stays started, and python_kind() records that it has: asking reticulate
+# again costs more than all of a switch's argument checks.
+python_started <- function() {
+  !is.null(.kswitch$started_kind) || reticulate::py_available(initialize = FALSE)
+}
 
 # Call an entry point of the Python core; a kswitch error becomes a classed R condition
 # raised from the exported function that called this one. When the call changed the active
