@@ -119,20 +119,15 @@ warn_breaks_keras3 <- function(result) {
   ), class = "kswitch_warning_legacy_backend_persisted", path = result$persisted_to)
 }
 
-# On every switch's path: one sprintf() a line (quotes in it, not quoted()), identical() for
-# the flags (a builtin, isTRUE() a closure): each call costs when the caches are cold.
 inform_switch <- function(result) {
   bullets <- if (identical(result$previous, result$backend)) {
-    c(v = sprintf('Keras backend: "%s" (unchanged).', result$backend))
+    c(v = sprintf("Keras backend: %s (unchanged).", quoted(result$backend)))
   } else {
-    how <- if (identical(result$first_import, TRUE)) {
-      sprintf("Keras loaded in %.1f s", result$seconds)
-    } else if (identical(result$reloaded, TRUE)) {
-      sprintf("already loaded: %.1f ms", 1000 * result$seconds)
-    } else {
-      "Keras loads on it when first used"
-    }
-    c(v = sprintf('Keras backend: "%s" -> "%s" (%s).', result$previous, result$backend, how))
+    how <- if (isTRUE(result$first_import)) sprintf("Keras loaded in %.1f s", result$seconds)
+      else if (isTRUE(result$reloaded)) sprintf("already loaded: %.1f ms", 1000 * result$seconds)
+      else "Keras loads on it when first used"
+    c(v = sprintf("Keras backend: %s -> %s (%s).", quoted(result$previous),
+                  quoted(result$backend), how))
   }
   if (!is.null(result$persisted_to)) {
     # keras3 alone sets its own KERAS_BACKEND at load; kswitch loaded beside it takes that back.
