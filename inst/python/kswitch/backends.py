@@ -82,15 +82,15 @@ def current_generation() -> int:
 # The installed Keras's generation, by the sys.path it was found on: reading a distribution's
 # metadata costs about a millisecond, and before Keras is imported every call asks. (A new
 # sys.path entry, e.g. a managed Python's new layer, could hold another Keras: ask again.)
-_installed: Dict[Tuple[str, ...], int] = {}
+_installed: Optional[Tuple[Tuple[str, ...], int]] = None  # (sys.path, generation)
 
 
 def _installed_generation() -> int:
+    global _installed
     path = tuple(sys.path)
-    if path not in _installed:
-        _installed.clear()
-        _installed[path] = generation(keras_version()) or 3
-    return _installed[path]
+    if _installed is None or _installed[0] != path:
+        _installed = (path, generation(keras_version()) or 3)
+    return _installed[1]
 
 
 def generation_of(name: str) -> Optional[int]:
