@@ -21,18 +21,25 @@
 #' @section reticulate's managed Python:
 #' Most keras3 users have no environment of their own: reticulate (>= 1.41) builds an
 #' ephemeral one with uv from the packages declared with `reticulate::py_require()`
-#' ([python_kind()] is then `"managed"`). There `use_backend()` first requests the
-#' backend's packages, the very strings keras3's own `use_backend()` declares for this
-#' platform and `gpu` (on Linux CPU: `"jax[cpu]"`; `"torch"`, `"torchvision"`,
-#' `"torchaudio"`; `"tensorflow-cpu"` beside each), so they never conflict with keras3's.
-#' Before Python starts the request is free; after, reticulate adds an environment layer
-#' (a few seconds from uv's cache). So do the scopes, the knitr chunk option and
-#' [carry_model()]. When kswitch or keras3 loads, the backend the session will start on
-#' (`KERAS_BACKEND`, else `keras.json`) is requested too, so a backend saved with
-#' `persist = TRUE` works in the next session. If uv cannot provide the packages (no
-#' network, no wheel for this Python, a conflicting requirement), the switch is a
-#' `kswitch_error_backend_unavailable` error naming the requirements and uv's message,
-#' and the session, `KERAS_BACKEND` and `keras.json` are left as they were.
+#' ([python_kind()] is then `"managed"`). There `use_backend()` first requests what keras3's
+#' own `use_backend()` requests for the backend, this OS and `gpu` (keras3's `NA`: a GPU if
+#' one is seen), added to what the session already requested (a switch needs both Keras
+#' trees): the same packages (on Linux CPU: `"jax[cpu]"`; `"torch"`, `"torchvision"`,
+#' `"torchaudio"`; `"tensorflow-cpu"` beside each) and the same uv variables (keras3's
+#' constraints file in `UV_CONSTRAINT`; for torch on Linux without a GPU, PyTorch's CPU index
+#' in `UV_INDEX`, so uv never downloads the CUDA build; `XLA_PYTHON_CLIENT_MEM_FRACTION` for
+#' jax on a GPU). kswitch adds Keras itself where keras3 is not loaded, and `"openvino"` for
+#' openvino, for which keras3 requests nothing. Where PyTorch's index is out of reach, set
+#' `KSWITCH_PYTORCH_INDEX_MIRROR` to a mirror of it (`<mirror>/cpu` is used). Before Python
+#' starts the request is free; after, reticulate adds an environment layer (a few seconds
+#' from uv's cache). So do the scopes, the knitr chunk option and [carry_model()]. When
+#' kswitch or keras3 loads, the backend the session will start on (`KERAS_BACKEND`, else
+#' `keras.json`) is requested too, so a backend saved with `persist = TRUE` works in the
+#' next session. If uv cannot provide the packages (no network, no wheel for this Python, a
+#' conflicting requirement), the switch is a `kswitch_error_backend_unavailable` error
+#' naming the requirements and uv's own reason, with the call to retry as you wrote it; the
+#' session, `KERAS_BACKEND`, `keras.json`, `py_require()`'s list and uv's variables are left
+#' as they were, also when the request succeeded but Keras then failed to load.
 #'
 #' A `KERAS_BACKEND` set in the session (by `keras3::use_backend()` before Keras loads, or
 #' `Sys.setenv()`) is the user's choice: the session starts on it, and kswitch does not
@@ -42,14 +49,17 @@
 #' `"theano"` and `"cntk"` exist only in multi-backend Keras 2.3.1, which lives in its own
 #' Python 3.6 environment (see [install_backends()]), and one R session binds one Python.
 #' So call `use_backend("theano")` in a new R session, before anything starts Python:
-#' kswitch then binds the Keras 2.3.1 environment, where `"tensorflow"` (TensorFlow 1.14),
+#' unless you chose the session's Python yourself (see [python_kind()]), kswitch then binds
+#' the Keras 2.3.1 environment, where `"tensorflow"` (TensorFlow 1.14),
 #' `"theano"` and `"cntk"` switch in-session like Keras 3's backends. A new session whose
 #' `keras.json` (or `KERAS_BACKEND`) says `"theano"` or `"cntk"` binds it too, so the
 #' tutorials' way of editing `keras.json` by hand works. In a session already bound to
 #' Keras 3, `use_backend("theano")` is a `kswitch_error_backend_elsewhere` error (a
 #' `kswitch_error_backend_unavailable`) saying how to get it; so is importing Keras when
 #' the file says `"theano"` (other functions, such as [backend()] and [keras_config()],
-#' keep working, and `use_backend()` to a Keras 3 backend fixes the file). Writing
+#' keep working, and `use_backend()` to a Keras 3 backend fixes the file); its fix follows
+#' who chose the session's Python (unset `RETICULATE_PYTHON`, drop a required
+#' `use_virtualenv()`, leave the project's directory, ...). Writing
 #' `"theano"` or `"cntk"` to `keras.json` warns (`kswitch_warning_legacy_backend_persisted`):
 #' Keras 3 programs reading the same file fail at import.
 #'
@@ -81,8 +91,11 @@ use_backend <- function(backend, gpu = NA, ..., persist = TRUE) {
   check_flag(gpu, allow_na = TRUE)
   check_flag(persist)
   bind_python(backend)
-  request_backend(backend, gpu)
-  result <- core_call("use_backend", backend, persist = persist, gpu = isTRUE(gpu))
+  undo <- request_backend(backend, gpu)
+  result <- withCallingHandlers(
+    core_call("use_backend", backend, persist = persist, gpu = isTRUE(gpu)),
+    error = function(e) undo_request(undo)  # a failed switch leaves nothing requested
+  )
   if (!missing(gpu) && second_argument_unnamed(sys.call())) warn_positional_gpu(result, gpu)
   inform_switch(result)
   if (isTRUE(result$breaks_keras3)) warn_breaks_keras3(result)

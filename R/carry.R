@@ -67,8 +67,10 @@ carry_model <- function(model, to) {
                    call = rlang::current_env())
   }
   check_string(to)
-  request_backend(to, argument = "to")
-  result <- core_call("carry_model", model, to, tmpdir = tempdir())
+  undo <- request_backend(to, argument = "to",
+                          retry = sprintf("carry_model(model, %s)", quoted(to)))
+  result <- withCallingHandlers(core_call("carry_model", model, to, tmpdir = tempdir()),
+                                error = function(e) undo_request(undo))
   inform_carry(result)
   result$model
 }

@@ -17,10 +17,12 @@
 #' folder, and Theano is given the `Python.h` it looks for in the environment. Each step
 #' checks first: a second run takes about a second.
 #'
-#' kswitch uses the Python in `RETICULATE_PYTHON` if set, else the environment named
-#' by `getOption("kswitch.envname", "r-keras")` if it exists, or, when the backend
-#' asked for (or the one Keras would start on) exists only in Keras 2.3.1, the one named
-#' by `getOption("kswitch.legacy_envname", "r-keras-legacy")`. Installing runs in a
+#' kswitch binds the environment named by `getOption("kswitch.envname", "r-keras")` if it
+#' exists or, when the backend asked for (or the one Keras would start on) exists only in
+#' Keras 2.3.1, the one named by `getOption("kswitch.legacy_envname", "r-keras-legacy")`;
+#' but only where reticulate would fall back to a default: a Python you chose
+#' (`RETICULATE_PYTHON`, a required `use_virtualenv()`, an activated virtualenv, a project's
+#' `./.venv`) always wins (see [python_kind()]). Installing runs in a
 #' child process, without a shell and with R's `LD_LIBRARY_PATH` removed (so the child
 #' loads its own libpython), so it never binds this session's Python; restart R if
 #' Python had already started on another interpreter.
@@ -30,7 +32,9 @@
 #' keras3 users with no environment of their own) needs no `install_backends()`: every
 #' switch requests the backend's packages itself with `reticulate::py_require()`. There
 #' `install_backends()` still builds kswitch's own environment `envname`, which new
-#' sessions then bind instead of the managed Python, and says so.
+#' sessions then bind instead of the managed Python (unless you chose it, with
+#' `RETICULATE_PYTHON = "managed"`), and says so; so it does where you chose another Python,
+#' which new sessions keep (see [python_kind()]).
 #'
 #' @param backends Backends to install; see [backends()] for names. `"theano"`, `"cntk"`
 #'   and `"keras2-tensorflow"` go to the Keras 2.3.1 environment `legacy_envname`.
@@ -66,13 +70,8 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"),
                     i = "Install Python 3.10 to 3.12, or pass its path as `python =`."),
                   class = "kswitch_error_install", argument = "python")
   }
-  if (identical(python_kind(), "managed")) {
-    inform_kswitch(c(
-      i = "This session runs on reticulate's managed Python: a switch requests its backend itself.",
-      i = sprintf(paste("install_backends() builds kswitch's own environment %s; new sessions",
-                        "bind it instead of the managed Python."), quoted(envname))
-    ), class = "kswitch_message_install_managed")
-  }
+  legacy <- backends %in% c("theano", "cntk") | startsWith(backends, "keras2-")
+  inform_install_elsewhere(if (all(legacy)) legacy_envname else envname)
   error_file <- tempfile("kswitch-install-", fileext = ".json")
   result_file <- tempfile("kswitch-install-", fileext = ".json")
   on.exit(unlink(c(error_file, result_file)), add = TRUE)
@@ -91,6 +90,26 @@ install_backends <- function(backends = c("tensorflow", "jax", "torch"),
                   class = "kswitch_error_install")
   }
   invisible(unlist(jsonlite::fromJSON(result_file)))
+}
+
+# Where the session's Python is not kswitch's, installing into kswitch's environment does not
+# change it: say which Python new sessions will use.
+inform_install_elsewhere <- function(envname) {
+  choice <- python_choice()
+  if (identical(choice$kind, "kswitch")) return(invisible())
+  managed <- if (identical(choice$kind, "managed")) {
+    c(i = "On managed Python a switch requests its backend itself: nothing to install.")
+  }
+  next_sessions <- if (identical(choice$by, "default")) {
+    "new sessions bind it instead"
+  } else {
+    "new sessions bind it only where no Python is chosen (see `python_kind()`)"
+  }
+  inform_kswitch(c(
+    i = sprintf("This session uses %s.", describe_choice(choice)), managed,
+    i = sprintf("install_backends() builds kswitch's own environment %s; %s.", quoted(envname),
+                next_sessions)
+  ), class = "kswitch_message_install_elsewhere")
 }
 
 # reticulate converts NumPy 2 arrays from 1.38 on ("Internal updates for NumPy 2.0"); an older

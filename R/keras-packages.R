@@ -205,12 +205,12 @@ on_package_load <- function(pkg, f) {
 }
 
 # keras3's .onLoad sets KERAS_BACKEND to itself or "tensorflow", which would make Keras ignore
-# keras.json. kswitch takes that default back (a value the user set stays), binds its Keras 3
-# environment before anything starts Python, and makes keras3's first use of Keras import it
-# through kswitch.
+# keras.json. kswitch takes that default back (a value the user set stays) and makes keras3's
+# first use of Keras import it through kswitch, which binds the Python then (keras3's own
+# delay-load environment is kswitch's "r-keras": reticulate's order picks it unless the user
+# chose another Python).
 keras3_loaded <- function() {
   if (keras_backend_is_keras3_default()) set_env_var("KERAS_BACKEND", NA)
-  bind_python(generation = 3L)
   request_startup_backend()
   follow_keras_tree(.kswitch$tree)
 }
@@ -219,13 +219,17 @@ keras3_loaded <- function() {
 # else keras.json) is requested, so a backend persisted in an earlier session works. A failed
 # request only warns here: loading a package must not fail.
 request_startup_backend <- function() {
-  if (python_started() || !identical(python_kind(), "managed")) return(invisible())
-  out <- run_python(starter_python(), c("-m", "kswitch.bind", "backend"))
-  backend <- trimws(out$stdout)
-  if (out$status != 0 || !nzchar(backend)) return(invisible())
-  tryCatch(request_backend(backend), kswitch_error = function(e) {
-    warn_kswitch(conditionMessage(e), class = "kswitch_warning_request_failed")
-  })
+  if (python_started() || !maybe_managed()) return(invisible())
+  # An untrusted keras.json is reported once Python is bound, not here.
+  startup <- tryCatch(
+    core_child_call("startup_request", declared = as.list(py_require()$packages),
+                    keras3_dir = keras3_dir()),
+    kswitch_error = function(e) NULL)
+  if (is.null(startup$request)) return(invisible())
+  tryCatch(request_backend(startup$backend, request = startup$request),
+           kswitch_error = function(e) {
+             warn_kswitch(conditionMessage(e), class = "kswitch_warning_request_failed")
+           })
   invisible()
 }
 

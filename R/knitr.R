@@ -37,8 +37,11 @@ knitr_backend_option <- function(options) {
   if (isFALSE(options$eval)) return(options)
   state <- tryCatch({
     check_string(options$keras_backend, arg = "keras_backend")
-    request_backend(options$keras_backend, argument = "keras_backend")
-    core_call("begin_scope", backend = options$keras_backend)
+    undo <- request_backend(options$keras_backend, argument = "keras_backend",
+                            retry = sprintf("the chunk with `keras_backend = %s`",
+                                            quoted(options$keras_backend)))
+    withCallingHandlers(core_call("begin_scope", backend = options$keras_backend),
+                        error = function(e) undo_request(undo))
   }, error = function(e) if (isFALSE(options$error)) stop(e) else e)
   if (inherits(state, "error")) {
     options$eval <- FALSE

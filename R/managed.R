@@ -1,89 +1,32 @@
 # reticulate's managed Python (reticulate >= 1.41): an ephemeral environment uv builds from
 # the `py_require()` manifest when Python starts, and layers again for each requirement added
-# later. kswitch requests the target backend there before every switch.
+# later. Before every switch kswitch requests what keras3's own use_backend() requests for the
+# backend (packages and uv's variables), added to what the session already requested.
 
-#' The kind of Python this R session has, or will have
-#'
-#' Which Python the session binds decides how a backend is made available: reticulate's
-#' managed Python (`"managed"`, an ephemeral environment that uv builds from
-#' `reticulate::py_require()` declarations; most keras3 users have it), kswitch's own
-#' environment (`"kswitch"`, built by [install_backends()]), a Python named by
-#' `RETICULATE_PYTHON` (`"RETICULATE_PYTHON"`), or another one reticulate found
-#' (`"other"`). Before Python starts it is what reticulate will choose; after, what it
-#' chose (`reticulate::py_config()$ephemeral`). Starts nothing.
-#'
-#' On managed Python every switch ([use_backend()], the scopes, the knitr chunk option,
-#' [carry_model()], [compare_backends()]) first requests the backend's packages with
-#' `py_require()`, the same strings keras3's own `use_backend()` declares: free before
-#' Python starts, a new environment layer (a few seconds from uv's cache) after.
-#'
-#' @returns A string: `"managed"`, `"kswitch"`, `"RETICULATE_PYTHON"` or `"other"`.
-#' @family backends
-#' @export
-#' @examples
-#' python_kind()
-python_kind <- function() {
-  if (!is.null(.kswitch$started_kind)) return(.kswitch$started_kind)  # fixed once started
-  if (python_started()) {
-    config <- reticulate::py_config()
-    .kswitch$started_kind <- if (isTRUE(config$ephemeral)) "managed"
-      else if (!is.null(.kswitch$bound)) "kswitch"
-      else if (nzchar(Sys.getenv("RETICULATE_PYTHON"))) "RETICULATE_PYTHON"
-      else "other"
-    return(.kswitch$started_kind)
-  }
-  if (!has_py_require()) return(if (nzchar(Sys.getenv("RETICULATE_PYTHON")))
-    "RETICULATE_PYTHON" else if (kswitch_env_exists()) "kswitch" else "other")
-  python <- Sys.getenv("RETICULATE_PYTHON")
-  if (identical(python, "managed")) return("managed")
-  if (nzchar(python)) return("RETICULATE_PYTHON")
-  # In reticulate's order: use_python() (kswitch's binding), the managed-venv opt-in, an
-  # activated virtualenv (R started from one, or a child of a session bound to one).
-  if (!is.null(.kswitch$bound)) return("kswitch")
-  if (tolower(Sys.getenv("RETICULATE_USE_MANAGED_VENV")) %in% c("true", "1", "yes")) {
-    return("managed")
-  }
-  venv <- Sys.getenv("VIRTUAL_ENV")
-  if (nzchar(venv) && file.exists(file.path(venv, "bin", "python"))) {
-    return(if (is_kswitch_env(venv)) "kswitch" else "other")
-  }
-  if (kswitch_env_exists()) return("kswitch")
-  if (tolower(Sys.getenv("RETICULATE_USE_MANAGED_VENV")) %in% c("false", "0", "no") ||
-      nzchar(Sys.getenv("RETICULATE_PYTHON_ENV")) ||
-      reticulate::virtualenv_exists("r-reticulate")) {
-    return("other")
-  }
-  "managed"
-}
-
-has_py_require <- function() {
-  utils::packageVersion("reticulate") >= "1.41"
-}
-
-is_kswitch_env <- function(dir) {
-  envs <- dirname(dirname(c(env_python(default_envname()), env_python(default_legacy_envname()))))
-  normalizePath(dir, mustWork = FALSE) %in% normalizePath(envs, mustWork = FALSE)
-}
-
-kswitch_env_exists <- function() {
-  file.exists(env_python(default_envname())) || file.exists(env_python(default_legacy_envname()))
-}
-
-# Before a switch to `backend` on managed Python: adds keras3's requirements for it that the
-# manifest lacks. reticulate turns a failed request from a package into a warning; kswitch
-# makes it a kswitch_error_backend_unavailable naming the requirements and uv's message, with
-# nothing changed (the switch has not begun).
-request_backend <- function(backend, gpu = NA, argument = "backend",
-                            call = rlang::caller_env()) {
+# Before a switch to `backend` on managed Python: adds the backend's request that the session
+# lacks. reticulate turns a failed request from a package into a warning; kswitch makes it a
+# kswitch_error_backend_unavailable naming the requirements and uv's own reason, with nothing
+# changed (the switch has not begun): the manifest and uv's variables are put back.
+# Returns what to undo if the switch itself then fails (see undo_request()).
+# `retry` is the call a user makes again, as they wrote it; `request`, one already asked of
+# the core. Once Python runs, a backend whose request is met stays met: a switch back asks
+# nothing.
+request_backend <- function(backend, gpu = NA, argument = "backend", retry = NULL,
+                            request = NULL, call = rlang::caller_env()) {
   if (!is.character(backend) || length(backend) != 1 || is.na(backend)) return(invisible())
-  if (!identical(python_kind(), "managed")) return(invisible())
+  met <- paste(backend, gpu)
+  if (met %in% .kswitch$requests_met || !maybe_managed()) return(invisible())
   declared <- py_require()$packages
-  requirements <- managed_requirements(backend, gpu, declared, argument, call)
-  if (!length(requirements)) return(invisible())
+  request <- request %||% core_child_call(
+    "managed_request", backend, gpu = if (!is.na(gpu)) gpu, declared = as.list(declared),
+    keras3_dir = keras3_dir(), argument = argument, .call = call)
+  undo <- list(declared = declared, env = apply_request_env(request), met = met)
+  packages <- unlist(request$packages)
+  if (!length(packages)) return(invisible(request_met(undo)))
   reason <- NULL
   ok <- tryCatch(withCallingHandlers(
     {
-      py_require(requirements)
+      py_require(packages)
       TRUE
     },
     warning = function(w) {
@@ -95,39 +38,104 @@ request_backend <- function(backend, gpu = NA, argument = "backend",
     FALSE
   })
   if (!isTRUE(ok) || length(reason)) {
-    # What reticulate added to its manifest before it failed is taken out again.
-    added <- setdiff(py_require()$packages, declared)
-    if (length(added)) try(suppressWarnings(py_require(added, action = "remove")),
-                           silent = TRUE)
-    abort_request(backend, requirements, paste(reason, collapse = "\n"), argument, call)
+    uv_said <- uv_reason(c(declared, packages))  # before uv's variables are put back
+    undo_request(undo)
+    core_child_call("managed_request_failed", backend, as.list(packages),
+                    uv_said %||% paste(reason, collapse = "\n"), argument = argument,
+                    retry = retry %||% sprintf("use_backend(%s%s)", quoted(backend),
+                                               if (is.na(gpu)) "" else sprintf(", gpu = %s", gpu)),
+                    .call = call)
   }
-  invisible(requirements)
+  invisible(request_met(undo))
 }
 
-# The requirements, by the core's table: asked of the running core, or before Python starts
-# of a child Python (the core is stdlib-only), so asking starts nothing.
-managed_requirements <- function(backend, gpu, declared, argument, call) {
-  if (python_started()) {
-    return(unlist(core_call("managed_request", backend, gpu = isTRUE(gpu),
-                            declared = as.list(declared), argument = argument, call = call)))
-  }
-  out <- run_python(starter_python(), c("-m", "kswitch.bind", "managed", backend,
-                                        tolower(isTRUE(gpu)), declared))
-  if (out$status != 0) return(character())
-  answer <- jsonlite::fromJSON(out$stdout, simplifyVector = FALSE)
-  if (!is.null(answer$error)) abort_python(answer$error, call = call)
-  unlist(answer$value)
+request_met <- function(undo) {
+  if (python_started()) .kswitch$requests_met <- union(.kswitch$requests_met, undo$met)
+  undo
 }
 
-abort_request <- function(backend, requirements, reason, argument, call) {
-  if (python_started()) {
-    core_call("managed_request_failed", backend, as.list(requirements), reason,
-              argument = argument, call = call)
+# uv's variables as keras3 sets them: entries appended once, space-separated; values set.
+# Returns their old values.
+apply_request_env <- function(request) {
+  names <- unique(c(vapply(request$append, `[[`, "", 1), vapply(request$set, `[[`, "", 1)))
+  old <- lapply(stats::setNames(names, names), Sys.getenv, unset = NA)
+  for (entry in request$append) {
+    have <- strsplit(Sys.getenv(entry[[1]]), " ", fixed = TRUE)[[1]]
+    have <- have[nzchar(have)]
+    if (!entry[[2]] %in% have) set_env_var(entry[[1]], paste(c(have, entry[[2]]), collapse = " "))
   }
-  out <- run_python(starter_python(), c("-m", "kswitch.bind", "request-failed", backend,
-                                        reason, requirements))
+  for (entry in request$set) set_env_var(entry[[1]], entry[[2]])
+  old
+}
+
+# After a failed request, or a switch that failed after its request: py_require()'s list and
+# uv's variables as they were.
+undo_request <- function(undo) {
+  if (is.null(undo)) return(invisible())
+  .kswitch$requests_met <- setdiff(.kswitch$requests_met, undo$met)
+  added <- setdiff(py_require()$packages, undo$declared)
+  if (length(added)) {
+    try(suppressWarnings(py_require(added, action = "remove")), silent = TRUE)
+  }
+  for (name in names(undo$env)) set_env_var(name, undo$env[[name]])
+  invisible()
+}
+
+# uv's own reason for failing to resolve `packages` (reticulate prints it to the console, not
+# into its error): the same resolution, by uv, with its output kept. NULL when uv cannot be
+# found or resolves them (a failure that was not the resolution's).
+uv_reason <- function(packages) {
+  uv <- reticulate_uv()
+  if (is.null(uv)) return(NULL)
+  python <- if (python_started()) reticulate::py_config()$python
+  file <- tempfile("kswitch-requirements-", fileext = ".txt")
+  on.exit(unlink(file), add = TRUE)
+  writeLines(packages, file)
+  out <- tryCatch(
+    run_python(uv, c("pip", "compile", "--quiet", "--no-header", "--color", "never",
+                     if (!is.null(python)) c("--python", python), file), timeout = 120),
+    error = function(e) NULL)
+  if (is.null(out) || out$status == 0) return(NULL)
+  uv_summary(strsplit(out$stderr, "\n", fixed = TRUE)[[1]])
+}
+
+# uv explains a failed resolution step by step, in dozens of lines: its verdict, the lines
+# about Python versions and the network, and its hints say why.
+uv_summary <- function(lines) {
+  lines <- trimws(lines[nzchar(trimws(lines))])
+  keep <- grepl("^(error|hint|warning|cause):", lines) |
+    grepl("current Python version|network|offline", lines, ignore.case = TRUE)
+  picked <- unique(if (any(keep)) lines[keep] else utils::tail(lines, 3))
+  if (length(picked)) paste(picked, collapse = " ")
+}
+
+# keras3's installed folder, where its uv files are (its constraints and the override that
+# keeps "tensorflow" from replacing "tensorflow-cpu"); NULL without keras3.
+keras3_dir <- function() {
+  if (is.null(.kswitch$keras3_dir)) .kswitch$keras3_dir <- system.file(package = "keras3")
+  if (nzchar(.kswitch$keras3_dir)) .kswitch$keras3_dir
+}
+
+# A core entry point that imports no Keras, called before the session's Python starts in a
+# child Python (the core is stdlib-only: asking starts nothing here), else in the session.
+# Errors become classed conditions raised from `.call`, as core_call()'s do.
+core_child_call <- function(fn, ..., .call = rlang::caller_env()) {
+  if (python_started()) return(core_call(fn, ..., call = .call))
+  args <- list(...)
+  named <- nzchar(names(args) %||% rep("", length(args)))
+  choice <- python_choice()
+  python_label <- choice$python %||% describe_choice(choice)
+  request <- list(fn = fn, args = unname(args[!named]), kwargs = args[named],
+                  session = list(kind = choice$kind, by = choice$by, python = python_label))
+  json <- jsonlite::toJSON(request, auto_unbox = TRUE, null = "null")
+  out <- run_python(starter_python(), c("-m", "kswitch.bind", "call", json))
+  if (out$status != 0) {
+    abort_kswitch(c(sprintf("kswitch's core could not run in %s.", starter_python()),
+                    x = one_line(out$stderr)), call = .call)
+  }
   answer <- jsonlite::fromJSON(out$stdout, simplifyVector = FALSE)
-  abort_python(answer$error, call = call)
+  if (!is.null(answer$error)) abort_python(answer$error, call = .call)
+  answer$value
 }
 
 # Any Python 3 runs the stdlib-only core before reticulate's Python exists.
@@ -136,13 +144,7 @@ starter_python <- function() {
   python[nzchar(python)][1]
 }
 
-describe_kind <- function(kind) {
-  switch(kind,
-    managed = "reticulate's managed Python (py_require(); kswitch requests each backend)",
-    kswitch = "kswitch's own environment (install_backends())",
-    RETICULATE_PYTHON = "the one RETICULATE_PYTHON names",
-    "one reticulate found")
-}
+describe_kind <- function(kind) describe_choice(list(kind = kind))
 
 # reticulate >= 1.41's py_require(), looked up when used: Debian's reticulate 1.28 has none
 # (and R CMD check would flag the reference).

@@ -16,22 +16,43 @@ env_python <- function(envname) {
   file.path(env, "bin", "python")
 }
 
-# Before Python starts: RETICULATE_PYTHON wins (reticulate reads it), else kswitch's env for
-# the Keras `generation` asked for (keras3 and keras 2.x ask for theirs), or else for the one
-# that has `backend` (by default the one Keras would start on).
+# Before Python starts, kswitch binds its own environment for the Keras generation asked for
+# (keras3 and keras 2.x ask for theirs), or else for the one that has `backend` (by default
+# the one Keras would start on), but only where reticulate would fall back to a default: the
+# user's choice of Python always wins (see python_choice()). Where kswitch's binding differs
+# from what reticulate alone would pick, it says so, once.
 bind_python <- function(backend = NULL, generation = NULL) {
   if (python_started() || !is.null(.kswitch$bound)) return(invisible())
-  if (nzchar(Sys.getenv("RETICULATE_PYTHON"))) return(invisible())
+  choice <- reticulate_choice()
+  if (!identical(choice$by, "default")) return(invisible())
   envname <- default_envname()
+  if (isNamespaceLoaded("keras3")) generation <- generation %||% 3L  # keras3 runs on Keras 3
   if (file.exists(env_python(default_legacy_envname())) &&
       identical(generation %||% generation_needed(backend), 2L)) {
     envname <- default_legacy_envname()
   }
-  if (reticulate::virtualenv_exists(envname)) {
-    reticulate::use_virtualenv(envname, required = TRUE)
-    .kswitch$bound <- envname  # reticulate binds it when Python starts: ask only once
-  }
+  python <- env_python(envname)
+  if (!file.exists(python)) return(invisible())
+  # Required, even where reticulate's own answer is this environment: its answer can change
+  # with the module it is asked to import (reticulate 1.28 prefers a Python that has it).
+  reticulate::use_virtualenv(envname, required = TRUE)
+  if (!same_python(python, choice$python)) inform_bound(envname, choice)
+  .kswitch$bound <- envname  # reticulate binds it when Python starts: ask only once
   invisible()
+}
+
+same_python <- function(a, b) {
+  !is.null(b) && identical(normalizePath(a, mustWork = FALSE), normalizePath(b, mustWork = FALSE))
+}
+
+inform_bound <- function(envname, choice) {
+  inform_kswitch(c(
+    i = sprintf("kswitch binds its environment %s (%s) for Keras; reticulate alone would use %s.",
+                quoted(envname), env_python(envname), describe_choice(choice)),
+    i = paste("To use another Python, choose it before Keras first loads: RETICULATE_PYTHON",
+              '("managed" for reticulate\'s managed Python), or',
+              "`reticulate::use_virtualenv(..., required = TRUE)`.")
+  ), class = "kswitch_message_python_bound")
 }
 
 # Which Keras generation `backend` (or the start-up backend) needs, by the Python registry's
@@ -73,7 +94,8 @@ core <- function() {
   if (is.null(.kswitch$core)) {
     bind_python()
     .kswitch$core <- reticulate::import_from_path("kswitch.api", path = python_dir())
-    core_call("set_python_kind", python_kind())  # for the fix a "not installed" error gives
+    choice <- python_choice()  # for the fixes the core's errors give
+    core_call("set_python_kind", choice$kind, by = choice$by, python = choice$python)
     # A KERAS_BACKEND set in this session (keras3::use_backend(), Sys.setenv()) is the user's
     # choice for it, not one that overrides keras.json in new sessions.
     if (nzchar(Sys.getenv("KERAS_BACKEND")) && !env_var_set_at_start("KERAS_BACKEND")) {
@@ -86,10 +108,10 @@ core <- function() {
 # The Keras generation of the bound Python: 2 (multi-backend Keras 2.3.1) or 3.
 python_generation <- function() core_call("keras_generation")
 
-# A started Python stays started, and python_kind() records that it has: asking reticulate
+# A started Python stays started, and python_choice() records that it has: asking reticulate
 # again costs more than all of a switch's argument checks.
 python_started <- function() {
-  !is.null(.kswitch$started_kind) || reticulate::py_available(initialize = FALSE)
+  !is.null(.kswitch$started_choice) || reticulate::py_available(initialize = FALSE)
 }
 
 # Call an entry point of the Python core; a kswitch error becomes a classed R condition

@@ -5,6 +5,9 @@
 #                         installation (uv cannot download Python builds here)
 #   ROOT/overrides.txt    torch pinned to the CPU wheel pip finds (/opt/wheels), so uv never
 #                         pulls the CUDA build from PyPI
+#   ROOT/pytorch-index/cpu   a PyTorch CPU index holding that wheel: the tests' mirror of
+#                         PyTorch's index (KSWITCH_PYTORCH_INDEX_MIRROR), which this machine
+#                         cannot reach
 # A second run only checks (well under a second).
 set -euo pipefail
 root=$1 python=$2
@@ -26,5 +29,11 @@ fi
 # The CPU torch build pip uses here, by its local version (find-links, see `pip config list`).
 torch=$(ls /opt/wheels 2>/dev/null | sed -n 's/^torch-\([^-]*+cpu\)-.*/\1/p' | head -n 1)
 : > "$root/overrides.txt"
-if [ -n "$torch" ]; then echo "torch==$torch" > "$root/overrides.txt"; fi
+if [ -n "$torch" ]; then
+  echo "torch==$torch" > "$root/overrides.txt"
+  wheel=$(ls /opt/wheels/torch-"$torch"-*.whl | head -n 1)
+  mkdir -p "$root/pytorch-index/cpu/torch"
+  printf '<!DOCTYPE html><html><body><a href="file://%s">%s</a></body></html>\n' \
+    "$wheel" "$(basename "$wheel")" > "$root/pytorch-index/cpu/torch/index.html"
+fi
 "$root/uv-tool/bin/uv" --version

@@ -80,16 +80,44 @@ def test_install_routes_legacy_names_to_their_environment():
         install.split_names(["keras2-jax"])
 
 
-def test_managed_requirements_are_keras3s_strings_without_what_is_declared():
+def test_managed_request_is_keras3s_without_what_is_declared():
     from kswitch import backends
-    assert backends.managed_requirements("jax", "Linux") == ["keras", "tensorflow-cpu", "jax[cpu]"]
+    request = backends.managed_request("jax", False, os_name="Linux")
+    assert request == {"packages": ["keras", "tensorflow-cpu", "jax[cpu]"], "append": [],
+                       "set": []}
     declared = ("keras", "tensorflow-cpu", "jax[cpu]")
-    assert backends.managed_requirements("jax", "Linux", declared=declared) == []
+    assert backends.managed_request("jax", False, declared, os_name="Linux")["packages"] == []
     # A bare name already declared with other extras or versions is not asked again.
-    assert backends.managed_requirements("numpy", "Linux", declared=("jax", "Keras>=3")) == [
-        "tensorflow-cpu", "numpy"]
-    assert "torch" in backends.managed_requirements("torch", "Darwin")
+    assert backends.managed_request("numpy", False, ("jax", "Keras>=3"),
+                                    os_name="Linux")["packages"] == ["tensorflow-cpu", "numpy"]
+    assert "torch" in backends.managed_request("torch", False, os_name="macOS")["packages"]
     assert backends.bare_name("jax[cuda12]!=0.6.1") == "jax"
+
+
+def test_managed_request_sets_uvs_variables_as_keras3_does(monkeypatch):
+    from kswitch import backends
+    monkeypatch.delenv(backends.PYTORCH_INDEX_MIRROR, raising=False)
+    torch = backends.managed_request("torch", False, keras3_dir="/k3", os_name="Linux")
+    assert torch["append"] == [["UV_CONSTRAINT", "/k3/keras-constraints.txt"],
+                               ["UV_OVERRIDE", "/k3/never-tensorflow-override.txt"],
+                               ["UV_INDEX", "https://download.pytorch.org/whl/cpu"]]
+    gpu_jax = backends.managed_request("jax", True, os_name="Linux")
+    assert gpu_jax["packages"] == ["keras", "tensorflow-cpu", "jax[cuda12]!=0.6.1"]
+    assert gpu_jax["set"] == [["XLA_PYTHON_CLIENT_MEM_FRACTION", "1.00"]]
+    assert backends.managed_request("torch", True, os_name="Windows")["append"] == [
+        ["UV_INDEX", "https://download.pytorch.org/whl/cu129"]]
+    # Without keras3 installed, none of its files.
+    assert all(a[0] == "UV_INDEX" for a in torch_without_keras3())
+    monkeypatch.setenv(backends.PYTORCH_INDEX_MIRROR, "file:///mirror/")
+    assert backends.managed_request("torch", False, os_name="Linux")["append"] == [
+        ["UV_INDEX", "file:///mirror/cpu"]]
+    assert backends.keras3_os("Darwin", "arm64") == "macOS"
+    assert backends.keras3_os("Darwin", "x86_64") == "Linux"  # as keras3's get_os()
+
+
+def torch_without_keras3():
+    from kswitch import backends
+    return backends.managed_request("torch", False, os_name="Linux")["append"]
 
 
 def test_managed_request_refuses_an_unknown_or_legacy_backend():
@@ -98,22 +126,56 @@ def test_managed_request_refuses_an_unknown_or_legacy_backend():
         "kswitch_error_backend_unknown"
     assert api.r_call("managed_request", "theano")["error"]["classes"][0] == \
         "kswitch_error_backend_elsewhere"
-    error = api.r_call("managed_request_failed", "jax", ["jax[cpu]"], "uv: offline")["error"]
+    error = api.r_call("managed_request_failed", "jax", ["jax[cuda12]"], "uv: offline",
+                       retry='use_backend("jax", gpu = TRUE)')["error"]
     assert error["classes"][0] == "kswitch_error_backend_unavailable"
-    assert "jax[cpu]" in error["bullets"][0][1] and "uv: offline" in error["bullets"][0][1]
+    assert "jax[cuda12]" in error["bullets"][0][1] and "uv said: uv: offline" in \
+        error["bullets"][0][1]
+    assert 'use_backend("jax", gpu = TRUE)' in error["bullets"][2][1]
 
 
 @pytest.mark.parametrize("kind, says", [
     ("managed", 'reticulate::py_require(c("keras", "tensorflow-cpu", "jax[cpu]"))'),
     ("kswitch", 'kswitch::install_backends("jax")'),
     ("RETICULATE_PYTHON", 'reticulate::py_install(c("jax"))'),
+    ("project", 'reticulate::py_install(c("jax"))'),
     ("other", 'reticulate::py_install(c("jax"))'),
 ])
 def test_not_installed_fix_depends_on_the_kind_of_python(monkeypatch, kind, says):
-    monkeypatch.setattr(backends, "python_kind", kind)
+    monkeypatch.setitem(backends.SESSION, "kind", kind)
+    monkeypatch.setattr(backends, "has_gpu", lambda: False)
     missing = backends.REGISTRY["jax"]._replace(modules=("kswitch_no_such_module",))
     with pytest.raises(BackendUnavailableError) as e:
         backends.require_installed(missing)
     assert says in e.value.fix
-    if kind != "kswitch":
-        assert ("install_backends" in e.value.fix) == (kind != "managed")
+    # Only kswitch's own environment is built by install_backends(): a Python the user chose
+    # stays theirs, and install_backends() would not change which one the session binds.
+    assert ("install_backends" in e.value.fix) == (kind == "kswitch")
+
+
+@pytest.mark.parametrize("by, says", [
+    ("RETICULATE_PYTHON", "Unset it"),
+    ("use_python", "without it"),
+    ("VIRTUAL_ENV", "deactivate"),
+    ("project", "outside the project directory"),
+    ("managed", 'RETICULATE_PYTHON=\"managed\"'),
+    ("default", "Start a new R session"),
+])
+def test_rebind_fix_names_who_chose_the_python(monkeypatch, by, says):
+    monkeypatch.setitem(backends.SESSION, "by", by)
+    monkeypatch.setitem(backends.SESSION, "python", "/the/session/python")
+    error = backends.elsewhere_error("theano", 3)
+    assert says in error.valid and 'use_backend("theano")' in error.valid
+    assert "/the/session/python" in error.message
+    if by != "default":  # never the circular "start a new session and call it first" alone
+        assert not error.valid.startswith("Start a new R session")
+
+
+@pytest.mark.parametrize("kind, says", [
+    ("kswitch", 'kswitch::install_backends("tensorflow")'),
+    ("project", 'reticulate::py_install(c("tensorflow-cpu"))'),
+    ("managed", "uv cache clean tensorflow"),
+])
+def test_reinstall_fix_follows_the_kind_of_python(monkeypatch, kind, says):
+    monkeypatch.setitem(backends.SESSION, "kind", kind)
+    assert says in backends.reinstall_fix("tensorflow")

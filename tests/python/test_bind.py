@@ -96,22 +96,46 @@ def test_the_keras2_environments_python_answers_too(tmp_path, legacy_python):
                                      "cntk": [True, "2.7"]}
 
 
-def test_bind_managed_answers_before_python_starts_with_any_python(keras_home):
-    # R asks a system Python (no Keras, no backend) before reticulate's managed one exists.
-    out = bind_cli(["managed", "jax", "false", "keras", "tensorflow-cpu"], keras_home,
-                   options=["-S"])
+def call_cli(keras_home, fn, *args, session=None, **kwargs):
+    request = {"fn": fn, "args": list(args), "kwargs": kwargs, "session": session or {}}
+    out = bind_cli(["call", json.dumps(request)], keras_home, options=["-S"])
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == {"value": ["jax[cpu]"], "error": None}
-    out = bind_cli(["managed", "Jax", "false"], keras_home)
-    assert json.loads(out.stdout)["error"]["classes"][0] == "kswitch_error_backend_unknown"
-    out = bind_cli(["request-failed", "jax", "uv: offline", "jax[cpu]"], keras_home)
-    error = json.loads(out.stdout)["error"]
+    return json.loads(out.stdout)
+
+
+def test_bind_call_answers_before_python_starts_with_any_python(keras_home):
+    # R asks a system Python (no Keras, no backend, -S: no site-packages) before reticulate's
+    # managed one exists.
+    out = call_cli(keras_home, "managed_request", "jax", gpu=False,
+                   declared=["keras", "tensorflow-cpu"], os_name="Linux")
+    assert out == {"value": {"packages": ["jax[cpu]"], "append": [], "set": []}, "error": None}
+    out = call_cli(keras_home, "managed_request", "Jax")
+    assert out["error"]["classes"][0] == "kswitch_error_backend_unknown"
+    out = call_cli(keras_home, "managed_request_failed", "jax", ["jax[cpu]"], "uv: offline")
+    error = out["error"]
     assert error["classes"][0] == "kswitch_error_backend_unavailable"
     assert "uv: offline" in error["bullets"][0][1]
 
 
-def test_bind_backend_prints_the_start_up_backend(keras_home):
+def test_bind_call_names_the_sessions_python_not_its_own(keras_home):
+    # Before managed Python starts, an error names the Python the session will bind.
+    session = {"kind": "managed", "by": "RETICULATE_PYTHON", "python": "reticulate's managed"}
+    out = call_cli(keras_home, "managed_request", "theano", session=session)
+    error = out["error"]
+    assert error["classes"][0] == "kswitch_error_backend_elsewhere"
+    assert "reticulate's managed" in error["message"] and sys.executable not in error["message"]
+    assert "Unset it" in error["bullets"][1][1]
+
+
+def test_bind_call_startup_request_names_the_start_up_backend(keras_home):
     keras_home.mkdir()
     (keras_home / "keras.json").write_text('{"backend": "jax"}')
-    assert bind_cli(["backend"], keras_home).stdout.strip() == "jax"
-    assert bind_cli(["backend"], keras_home, keras_backend="torch").stdout.strip() == "torch"
+    out = call_cli(keras_home, "startup_request", declared=["keras", "tensorflow-cpu"])
+    assert out["value"]["backend"] == "jax"
+    assert "jax[cpu]" in out["value"]["request"]["packages"] or \
+        "jax[cuda12]!=0.6.1" in out["value"]["request"]["packages"]
+    (keras_home / "keras.json").write_text('{"backend": "theano"}')  # Keras 2.3.1's: nothing
+    assert call_cli(keras_home, "startup_request")["value"] == {"backend": "theano",
+                                                               "request": None}
+    (keras_home / "keras.json").write_text('{"backend": ')  # untrusted: an error, not a guess
+    assert call_cli(keras_home, "startup_request")["error"]["classes"][-1] == "kswitch_error"

@@ -21,6 +21,9 @@ managed_env <- function(root, ...) {
     UV_PYTHON_DOWNLOADS = "never",
     UV_CACHE_DIR = file.path(root, "uv-cache"),
     UV_OVERRIDE = file.path(root, "overrides.txt"),
+    # PyTorch's CPU index, which kswitch requests for torch as keras3 does, is out of reach
+    # here: a local index of the CPU wheel stands in for it.
+    KSWITCH_PYTORCH_INDEX_MIRROR = paste0("file://", file.path(root, "pytorch-index")),
     # The local wheels pip finds here (`pip config list`); uv reads no pip configuration.
     UV_FIND_LINKS = if (dir.exists("/opt/wheels")) "/opt/wheels" else NA,
     R_USER_CACHE_DIR = file.path(root, "r-user-cache"),

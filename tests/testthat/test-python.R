@@ -63,7 +63,11 @@ test_that("the core knows the kind of Python R bound, for its \"not installed\" 
   local_test_home()
   backend()
   core_backends <- reticulate::import("kswitch.backends")
-  expect_equal(core_backends$python_kind, python_kind())
+  choice <- python_choice()
+  expect_equal(core_backends$SESSION$kind, python_kind())
+  expect_equal(core_backends$SESSION[c("kind", "by", "python")], choice[c("kind", "by", "python")])
+  expect_equal(normalizePath(choice$python), normalizePath(reticulate::py_config()$python))
   expect_match(core_backends$install_fix(core_backends$REGISTRY[["jax"]]),
-               if (python_kind() == "managed") "py_require" else "install_backends")
+               switch(python_kind(), managed = "py_require", kswitch = "install_backends",
+                      "py_install"))
 })

@@ -18,7 +18,8 @@ __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_pa
            "clear_session", "shape", "keras_module", "backend_source", "begin_scope",
            "end_scope", "backend_missing", "trainable_backends", "symbolic", "eager",
            "keras_generation", "comparison_target", "set_random_seed",
-           "repair_config", "carry_model", "managed_request", "managed_request_failed",
+           "repair_config", "carry_model", "managed_request", "startup_request",
+           "managed_request_failed",
            "keras_backend_set_in_session", "set_python_kind"]
 
 
@@ -157,9 +158,12 @@ def trainable_backends(installed_only: bool = False) -> List[str]:
 
 
 def backend_missing(backend: str, argument: str = "backend") -> Optional[str]:
-    """Why ``backend`` cannot be used in this Python, or None when it can (for test skips)."""
+    """Why ``backend`` cannot be used in this Python, or None when it can (for test skips).
+    On reticulate's managed Python a Keras 3 backend can: a switch requests it first."""
     try:
         spec = backends.get_backend(backend, argument)
+        if backends.SESSION["kind"] == "managed" and spec.generation == 3:
+            return None
         if backends.keras_version() is None:
             return "Keras is not installed in this Python ({})".format(sys.executable)
         backends.require_installed(spec, argument)
@@ -378,24 +382,36 @@ def keras_backend_set_in_session() -> None:
     switch.forget_outside_override()
 
 
-def set_python_kind(kind: str) -> None:
-    """R's python_kind() for the bound Python: what a "not installed" error tells to do."""
-    backends.python_kind = kind
+def set_python_kind(kind: str, by: str = "default", python: Optional[str] = None) -> None:
+    """The session's Python as R's python_choice() names it (see backends.SESSION): what the
+    errors' fixes tell to do."""
+    backends.SESSION.update(kind=kind, by=by, python=python)
 
 
-def managed_request(backend: str, gpu: bool = False, declared: Optional[List[str]] = None,
-                    argument: str = "backend") -> List[str]:
-    """The requirements to add to reticulate's managed Python before switching to ``backend``
-    (keras3's strings for this platform and ``gpu``), without those already ``declared``."""
-    import platform
+def managed_request(backend: str, gpu: Optional[bool] = None,
+                    declared: Optional[List[str]] = None, keras3_dir: Optional[str] = None,
+                    argument: str = "backend", os_name: Optional[str] = None) -> Dict[str, Any]:
+    """What to request of reticulate's managed Python before switching to ``backend``: keras3's
+    packages and environment variables for this platform (or keras3's name of another OS,
+    ``os_name``) and ``gpu`` (None: keras3's NA), without the packages already ``declared``."""
     backends.get_backend(backend, argument, gen=3)
-    return backends.managed_requirements(backend, platform.system(), bool(gpu),
-                                         tuple(declared or ()))
+    return backends.managed_request(backend, gpu, tuple(declared or ()), keras3_dir, os_name)
+
+
+def startup_request(declared: Optional[List[str]] = None,
+                    keras3_dir: Optional[str] = None) -> Dict[str, Any]:
+    """The backend Keras will start on (KERAS_BACKEND, keras.json, "tensorflow") and, for a
+    Keras 3 one, what to request of reticulate's managed Python before it starts (None for a
+    Keras 2.3.1 one): asked once, in one child Python, when kswitch or keras3 loads."""
+    backend = switch.active_backend()
+    request = (backends.managed_request(backend, None, tuple(declared or ()), keras3_dir)
+               if backend in backends.REGISTRY else None)
+    return {"backend": backend, "request": request}
 
 
 def managed_request_failed(backend: str, requirements: List[str], reason: str,
-                           argument: str = "backend") -> None:
-    raise backends.request_failed(backend, list(requirements), reason, argument)
+                           argument: str = "backend", retry: Optional[str] = None) -> None:
+    raise backends.request_failed(backend, list(requirements), reason, argument, retry)
 
 
 def r_call(name: str, *args: Any, **kwargs: Any) -> Dict[str, Any]:

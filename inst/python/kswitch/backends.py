@@ -7,6 +7,7 @@ turned into an import.
 
 import difflib
 import importlib.util
+import os
 import platform
 import sys
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
@@ -159,56 +160,131 @@ def resolve(name: str, argument: str = "backend") -> Tuple[int, Backend]:
 def elsewhere_error(name: str, gen: int, argument: str = "backend",
                     source: Optional[str] = None) -> BackendElsewhereError:
     """The one error for ``name`` living in the other generation's environment, while this
-    Python has generation ``gen``."""
+    session's Python has generation ``gen``."""
     needs = other(gen)
     return BackendElsewhereError(
         "The {} backend{} needs {}, but this R session's Python has {} ({}).".format(
             show(name), " named in " + source if source else "", label(needs), label(gen),
-            sys.executable),
+            session_python()),
         problem="One R session binds one Python, and {} lives in another environment.".format(
             label(needs)),
-        valid='Start a new R session and call `use_backend("{}")` first: kswitch then binds '
-              'that environment (install it once with `kswitch::install_backends("{}")`).'.format(
-                  name, name),
+        valid=rebind_fix(name, needs),
         fix="Or run that code in a separate R process (callr::r(), or compare_backends(isolate = "
             "\"process\")).",
         argument=argument, value=name)
 
 
-# What reticulate's managed Python is asked for (``py_require()``) per backend: exactly the
-# strings keras3 1.5.1's use_backend() requires (its R/install.R), so a request never
-# conflicts with what keras3 already declared. Keyed by (platform, gpu); Linux CPU is the
-# build kswitch supports (keras3 also adds "tensorflow-cpu" beside every Linux backend).
-MANAGED_REQUIREMENTS = {
-    ("Linux", False): {
-        "tensorflow": ("tensorflow-cpu",),
-        "jax": ("tensorflow-cpu", "jax[cpu]"),
-        "torch": ("tensorflow-cpu", "torch", "torchvision", "torchaudio"),
-        "numpy": ("tensorflow-cpu", "numpy", "jax[cpu]"),
-        "openvino": ("tensorflow-cpu", "openvino"),
-    },
-    ("Linux", True): {
-        "tensorflow": ("tensorflow[and-cuda]",),
-        "jax": ("tensorflow-cpu", "jax[cuda12]!=0.6.1"),
-        "torch": ("tensorflow-cpu", "torch", "torchvision", "torchaudio"),
-        "numpy": ("tensorflow-cpu", "numpy", "jax[cpu]"),
-        "openvino": ("tensorflow-cpu", "openvino"),
-    },
-    ("Darwin", False): {
-        "tensorflow": ("tensorflow",),
-        "jax": ("tensorflow", "jax"),
-        "torch": ("tensorflow", "torch", "torchvision", "torchaudio"),
-        "numpy": ("tensorflow", "numpy", "jax[cpu]"),
-        "openvino": ("tensorflow", "openvino"),
-    },
-    ("Windows", False): {
-        "tensorflow": ("tensorflow",),
-        "jax": ("tensorflow", "jax"),
-        "torch": ("tensorflow", "torch", "torchvision", "torchaudio"),
-        "numpy": ("tensorflow", "numpy", "jax[cpu]"),
-        "openvino": ("tensorflow", "openvino"),
-    },
-}
+# What reticulate's managed Python is asked for before a switch (``py_require()``): what
+# keras3 1.5.1's own use_backend(backend, gpu) requests at start-up (its R/install.R), per
+# operating system as keras3 names it (get_os(): "Windows", "macOS" for Apple silicon, else
+# "Linux") and gpu, so a request never conflicts with keras3's. keras3 also removes the other
+# backends' requirements ("last one wins"); kswitch does not: a switch needs both trees.
+# tests/testthat/test-managed-parity.R runs keras3's use_backend() for every backend, gpu and
+# OS and compares. keras3's files (its constraints, and the override that keeps "tensorflow"
+# from replacing "tensorflow-cpu") are named where keras3 is installed.
+PYTORCH_INDEX = "https://download.pytorch.org/whl"
+# A mirror of PyTorch's wheel index (same layout: <mirror>/cpu, <mirror>/cu129), for machines
+# that cannot reach it; the tests point it at a local index of the CPU wheel.
+PYTORCH_INDEX_MIRROR = "KSWITCH_PYTORCH_INDEX_MIRROR"
+KERAS3_CONSTRAINTS = "keras-constraints.txt"
+KERAS3_TF_CPU_OVERRIDE = "never-tensorflow-override.txt"
+TORCH = ("torch", "torchvision", "torchaudio")
+# Backends keras3 1.5.1 requests nothing for (openvino): kswitch adds its package, or the
+# switch could not work.
+KSWITCH_EXTRA = {"openvino": ("openvino",)}
+
+
+class Request(NamedTuple):
+    packages: Tuple[str, ...]
+    append: Tuple[Tuple[str, str], ...]  # (variable, entry): appended, space-separated, once
+    set: Tuple[Tuple[str, str], ...]     # (variable, value)
+
+
+def keras3_os(system: Optional[str] = None, machine: Optional[str] = None) -> str:
+    """keras3's get_os(): "Windows", "macOS" (arm64 only) or "Linux" (everything else)."""
+    system = system or platform.system()
+    machine = machine or platform.machine()
+    if system == "Windows":
+        return "Windows"
+    return "macOS" if system == "Darwin" and machine == "arm64" else "Linux"
+
+
+_gpu: Optional[bool] = None
+
+
+def has_gpu() -> bool:
+    """keras3's has_gpu(): on Linux, an NVIDIA device listed by lspci or nvidia-smi -L."""
+    global _gpu
+    if _gpu is None:
+        _gpu = platform.system() == "Linux" and (
+            "nvidia" in _command_output(["lspci"]).lower()
+            or any(line.startswith("GPU ") and ":" in line
+                   for line in _command_output(["nvidia-smi", "-L"]).splitlines()))
+    return _gpu
+
+
+def _command_output(cmd: List[str]) -> str:
+    import subprocess
+    try:
+        return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              universal_newlines=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def keras3_request(name: str, os_name: str, gpu: Optional[bool] = None,
+                   keras3_dir: Optional[str] = None) -> Request:
+    """What keras3's use_backend(``name``, ``gpu``) requests on ``os_name`` (keras3_os());
+    ``gpu`` None is keras3's NA: has_gpu() on Linux, FALSE elsewhere."""
+    packages: List[str] = []
+    append: List[Tuple[str, str]] = []
+    setenv: List[Tuple[str, str]] = []
+    mirror = os.environ.get(PYTORCH_INDEX_MIRROR, "").rstrip("/") or PYTORCH_INDEX
+
+    def keras3_file(variable: str, file: str) -> None:
+        if keras3_dir:
+            append.append((variable, os.path.join(keras3_dir, file)))
+
+    def tensorflow_cpu() -> None:
+        if os_name == "Linux":
+            packages.append("tensorflow-cpu")
+            keras3_file("UV_OVERRIDE", KERAS3_TF_CPU_OVERRIDE)
+        else:
+            packages.append("tensorflow")
+
+    keras3_file("UV_CONSTRAINT", KERAS3_CONSTRAINTS)
+    if gpu is None:
+        gpu = has_gpu() if os_name == "Linux" else False
+    if os_name == "macOS":
+        packages += {"tensorflow": ["tensorflow"] + (["tensorflow-metal"] if gpu else []),
+                     "jax": ["tensorflow", "jax"] + (["jax-metal"] if gpu else []),
+                     "torch": ["tensorflow"] + list(TORCH),
+                     "numpy": ["tensorflow", "numpy", "jax[cpu]"]}.get(name, [])
+    elif os_name == "Windows":
+        if name == "torch" and gpu:
+            append.append(("UV_INDEX", mirror + "/cu129"))
+        packages += {"tensorflow": ["tensorflow", "numpy<2"], "jax": ["tensorflow", "jax"],
+                     "torch": ["tensorflow"] + list(TORCH),
+                     "numpy": ["tensorflow", "numpy", "jax[cpu]"]}.get(name, [])
+    elif name == "tensorflow":
+        if gpu:
+            packages.append("tensorflow[and-cuda]")
+        else:
+            tensorflow_cpu()
+    elif name in ("jax", "torch", "numpy"):
+        tensorflow_cpu()
+        if name == "jax" and gpu:
+            setenv.append(("XLA_PYTHON_CLIENT_MEM_FRACTION", "1.00"))
+            packages.append("jax[cuda12]!=0.6.1")
+        elif name == "jax":
+            packages.append("jax[cpu]")
+        elif name == "torch":
+            if not gpu:
+                append.append(("UV_INDEX", mirror + "/cpu"))
+            packages += TORCH
+        else:
+            packages += ["numpy", "jax[cpu]"]
+    return Request(tuple(packages), tuple(append), tuple(setenv))
 
 
 def bare_name(requirement: str) -> str:
@@ -219,29 +295,36 @@ def bare_name(requirement: str) -> str:
     return name.lower().replace("_", "-")
 
 
-def managed_requirements(name: str, system: str, gpu: bool = False,
-                         declared: Tuple[str, ...] = ()) -> List[str]:
-    """What to request of a managed Python for backend ``name`` on ``system`` (platform.system()
-    names), leaving out a package already ``declared`` under any spelling (reticulate only
-    adds packages it does not have; a second "jax" beside "jax[cpu]" is a conflict)."""
+def managed_request(name: str, gpu: Optional[bool] = None, declared: Tuple[str, ...] = (),
+                    keras3_dir: Optional[str] = None, os_name: Optional[str] = None
+                    ) -> Dict[str, Any]:
+    """What to request of a managed Python before switching to ``name``: keras3's request
+    (and Keras, which keras3 declares when it loads), leaving out packages already
+    ``declared`` under any spelling (reticulate only adds packages it does not have; a second
+    "jax" beside "jax[cpu]" is a conflict). Plain data for R."""
     backend = get_backend(name, gen=3)
-    table = (MANAGED_REQUIREMENTS.get((system, gpu)) or MANAGED_REQUIREMENTS.get((system, False))
-             or MANAGED_REQUIREMENTS[("Linux", False)])
+    request = keras3_request(backend.name, os_name or keras3_os(), gpu, keras3_dir)
     have = {bare_name(r) for r in declared}
-    # Keras itself: keras3 declares it when it loads; kswitch alone must.
-    return [r for r in ("keras",) + table[backend.name] if bare_name(r) not in have]
+    wanted = ("keras",) + request.packages + KSWITCH_EXTRA.get(backend.name, ())
+    packages = [r for r in dict.fromkeys(wanted) if bare_name(r) not in have]
+    return {"packages": packages,
+            "append": [list(a) for a in request.append], "set": [list(s) for s in request.set]}
 
 
 def request_failed(name: str, requirements: List[str], reason: str,
-                   argument: str = "backend") -> BackendUnavailableError:
-    """The error for a managed Python that could not add ``requirements`` for ``name``."""
+                   argument: str = "backend", retry: Optional[str] = None
+                   ) -> BackendUnavailableError:
+    """The error for a managed Python that could not add ``requirements`` for ``name``;
+    ``reason`` is uv's own, ``retry`` the call to make again, as the user wrote it."""
     return BackendUnavailableError(
         "The {} backend could not be added to reticulate's managed Python.".format(show(name)),
-        problem="`reticulate::py_require({})` failed: {}".format(
+        problem="`reticulate::py_require({})` failed. uv said: {}".format(
             ", ".join(show(r) for r in requirements), reason.strip() or "no reason given"),
-        valid="Nothing changed: the session, KERAS_BACKEND and keras.json are as they were.",
-        fix="Check that uv can reach its package index (or set UV_FIND_LINKS / UV_INDEX), "
-            "then call `use_backend({})` again.".format(show(name)),
+        valid="Nothing changed: the session, KERAS_BACKEND, keras.json and py_require()'s "
+              "list are as they were.",
+        fix="Fix what uv reports (a package index uv can reach: UV_INDEX, UV_FIND_LINKS; a "
+            "Python version the packages support), then call `{}` again.".format(
+                retry or "use_backend({})".format(show(name))),
         argument=argument, value=name)
 
 
@@ -279,24 +362,78 @@ def distribution_version(names: Tuple[str, ...]) -> Optional[str]:
     return None
 
 
-# The kind of Python R bound (R's python_kind(): "managed", "kswitch", "RETICULATE_PYTHON",
-# "other"), set by R once the core is imported.
-python_kind = "kswitch"
+# The Python R binds, as R's python_choice() names it: ``kind`` (python_kind(): "managed",
+# "kswitch", "RETICULATE_PYTHON", "use_python", "VIRTUAL_ENV", "project", "other"), who chose
+# it (``by``: those names, or "default" where reticulate fell back to a default and kswitch
+# bound its environment) and ``python``, its path or description. R sets it once, and passes
+# it to a child Python asked before the session's starts. The errors' fixes follow it.
+SESSION: Dict[str, Optional[str]] = {"kind": "kswitch", "by": "default", "python": None}
+
+
+def session_python() -> str:
+    return SESSION["python"] or sys.executable
 
 
 def install_fix(backend: Backend) -> str:
     """How to get ``backend`` into this kind of Python."""
-    if python_kind == "managed" and backend.generation == 3:
-        requirements = managed_requirements(backend.name, platform.system())
+    kind = SESSION["kind"]
+    if kind == "managed" and backend.generation == 3:
+        requirements = managed_request(backend.name)["packages"]
         return ("Request it of reticulate's managed Python with `reticulate::py_require(c({}))` "
                 "(kswitch requests it itself when it switches), then switch again.".format(
                     ", ".join(show(r) for r in requirements)))
-    if python_kind == "kswitch" or not backend.requirements:
+    if kind == "kswitch" or not backend.requirements:
         return 'Install it with `kswitch::install_backends("{}")`, then restart R.'.format(
             backend.name)
-    return ("Install it into this Python with `reticulate::py_install(c({}))`, or use "
-            'kswitch\'s own environment: `kswitch::install_backends("{}")`, then restart R.'
-            .format(", ".join(show(r) for r in backend.requirements), backend.name))
+    return ("Install it into this Python ({}) with `reticulate::py_install(c({}))`, then "
+            "switch again.".format(session_python(),
+                                   ", ".join(show(r) for r in backend.requirements)))
+
+
+def reinstall_fix(package: str) -> str:
+    """How to reinstall the Python package ``package`` (broken at import) in this kind of
+    Python: its backend's way where a Keras 3 backend owns it."""
+    owner = [b for b in KERAS3 if b.modules[0] == package]
+    kind = SESSION["kind"]
+    if owner and kind == "kswitch":
+        return 'Reinstall it with `kswitch::install_backends("{}")`'.format(owner[0].name)
+    if kind == "managed":
+        return ("Clear uv's cache entry for it (`uv cache clean {}`) and restart R: reticulate's "
+                "managed Python is rebuilt from it".format(package))
+    requirements = owner[0].requirements if owner else (package,)
+    return "Reinstall it in this Python ({}) with `reticulate::py_install(c({}))`".format(
+        session_python(), ", ".join(show(r) for r in requirements))
+
+
+def rebind_fix(name: str, needs: int) -> str:
+    """How a new R session gets the environment of generation ``needs`` for ``name``, given
+    who chose this session's Python: the user's choice is theirs to change."""
+    legacy = needs == 2
+    how = 'call `use_backend("{}")` first'.format(name)
+    install = ' (install it once with `kswitch::install_backends("{}")`)'.format(name)
+    by = SESSION["by"]
+    if by == "RETICULATE_PYTHON":
+        return ("RETICULATE_PYTHON names this Python. Unset it{} and start a new R session, "
+                "then {}{}.".format(
+                    " (or set it to kswitch's Keras 2.3.1 environment's Python)" if legacy else "",
+                    how, install))
+    if by == "use_python":
+        return ("A `reticulate::use_python()`/`use_virtualenv()`/`use_condaenv()` call with "
+                "`required = TRUE` (or RETICULATE_PYTHON_ENV) chose this Python: start a new R "
+                "session without it, then {}{}.".format(how, install))
+    if by == "VIRTUAL_ENV":
+        return ("The activated virtualenv (VIRTUAL_ENV) is this Python: start R outside it "
+                "(`deactivate` first), then {}{}.".format(how, install))
+    if by == "project":
+        return ("This project's own Python environment (./.venv, poetry or pipenv) is this "
+                "Python: start R outside the project directory, or set RETICULATE_PYTHON to "
+                "another Python, then {}{}.".format(how, install))
+    if by == "managed":
+        return ("RETICULATE_PYTHON=\"managed\" (or RETICULATE_USE_MANAGED_VENV) chose "
+                "reticulate's managed Python, which has Keras 3 only: unset it, start a new R "
+                "session, then {}{}.".format(how, install))
+    return "Start a new R session and {}: kswitch then binds that environment{}.".format(
+        how, install)
 
 
 def require_installed(backend: Backend, argument: str = "backend") -> None:
@@ -304,7 +441,7 @@ def require_installed(backend: Backend, argument: str = "backend") -> None:
     if missing:
         raise BackendUnavailableError(
             "The {} backend is not installed in this Python ({}).".format(
-                show(backend.name), sys.executable),
+                show(backend.name), session_python()),
             problem="Python cannot find {}.".format(", ".join(show(m) for m in missing)),
             fix=install_fix(backend), argument=argument, value=backend.name)
 

@@ -7,14 +7,12 @@ which generation the session needs, so the rule stays here, in the registry:
     python -m kswitch.bind generation [BACKEND]   prints 2 or 3: the generation that has
         BACKEND, or, without it, the backend Keras would start on (KERAS_BACKEND, keras.json,
         "tensorflow")
-    python -m kswitch.bind backend                prints the backend Keras would start on
     python -m kswitch.bind installed              prints JSON: this Python's Keras version
         and, per backend of its generation, [installed, version]
-    python -m kswitch.bind managed BACKEND GPU [DECLARED...]   prints JSON {"value": the
-        requirements to add to reticulate's managed Python for BACKEND (GPU: "true" or
-        "false") besides the DECLARED ones, "error": a kswitch error or null}
-    python -m kswitch.bind request-failed BACKEND REASON REQUIREMENT...   prints the same
-        JSON, with the error for a failed request
+    python -m kswitch.bind call JSON   JSON is {"fn", "args", "kwargs", "session"}; prints
+        {"value", "error"}: an entry point of the core that imports no Keras (the
+        managed-Python requests), called as R's core_call() would, with the session's Python
+        (``session``, see api.set_python_kind) named in its errors
 """
 
 import json
@@ -38,19 +36,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args[:1] == ["generation"] and len(args) <= 2:
         print(generation_for(args[1] if len(args) == 2 else None))
-    elif args[:1] == ["managed"] and len(args) >= 3:
+    elif args[:1] == ["call"] and len(args) == 2:
         from . import api
-        out = api.r_call("managed_request", args[1], gpu=args[2] == "true", declared=args[3:])
+        request = json.loads(args[1])
+        if request.get("session"):
+            api.set_python_kind(**request["session"])
+        out = api.r_call(request["fn"], *request.get("args", []), **request.get("kwargs", {}))
         print(json.dumps({"value": out["value"], "error": out["error"]}))
-    elif args[:1] == ["request-failed"] and len(args) >= 3:
-        from . import api
-        out = api.r_call("managed_request_failed", args[1], args[3:], args[2])
-        print(json.dumps({"value": out["value"], "error": out["error"]}))
-    elif args == ["backend"]:
-        try:
-            print(switch.active_backend())
-        except KswitchError:  # an untrusted keras.json: the core reports it once bound
-            return 1
     elif args == ["installed"]:
         print(json.dumps(backends.installed_here()))
     else:

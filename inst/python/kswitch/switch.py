@@ -449,13 +449,9 @@ def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
     else:
         cls, head = SwitchFailedError, ("Switching to {} failed; the session is still on {}, "
                                         "unchanged.".format(show(name), show(rolled_back)))
-    owner = [b.name for b in backends.KERAS3 if b.modules[0] == package]
-    if owner:
-        fix = 'Reinstall it with `kswitch::install_backends("{}")`'.format(owner[0])
-    else:
-        fix = "Reinstall the Python package {} in {}".format(show(package), sys.executable)
     return cls(head, problem="Importing {} failed with {}".format(show(package), detail),
-               fix=fix + ", or choose another backend with `use_backend()`.",
+               fix=backends.reinstall_fix(package) +
+               ", or choose another backend with `use_backend()`.",
                argument="backend", value=name)
 
 
