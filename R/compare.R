@@ -126,16 +126,19 @@ local_comparison_home <- function(envir = parent.frame()) {
 
 # The environments of the R processes a comparison starts, by where the backend lives:
 # this session's Python, or multi-backend Keras 2.3.1's, both on the copy in `home`. On
-# managed Python each child gets a managed Python of its own, where its use_backend()
-# requests the backend before its Python starts (free).
+# managed Python each child gets a managed Python of its own (RETICULATE_PYTHON="managed"
+# and the same uv variables), where its use_backend() requests the backend before its Python
+# starts (free), beside what this session requested.
 comparison_child_envs <- function(home) {
-  python <- if (identical(python_kind(), "managed")) "managed" else core_call("config_info")$python
+  managed <- identical(python_kind(), "managed")
+  python <- if (managed) "managed" else core_call("config_info")$python
   here <- c(callr::rcmd_safe_env(), KERAS_HOME = home, KERAS_BACKEND = NA,
             RETICULATE_PYTHON = python,
             # Theano compiles C code into ~/.theano unless told otherwise.
             THEANO_FLAGS = paste0("base_compiledir=", file.path(home, "theano")))
   list(here = here, elsewhere = replace(here, "RETICULATE_PYTHON",
-                                        env_python(default_legacy_envname())))
+                                        env_python(default_legacy_envname())),
+       requirements = if (managed) py_require()$packages)
 }
 
 # One backend's runs, one per seed, as rows; with `verbose`, a line saying how they went.
@@ -143,7 +146,8 @@ run_backend <- function(name, target, model, seeds, child_envs, verbose) {
   started <- now()
   child_env <- if (!is.null(child_envs)) child_envs[[if (target$here) "here" else "elsewhere"]]
   rows <- lapply(seq_along(seeds), function(run) {
-    row <- run_backend_once_in(child_env, name, target$backend, model, seeds[[run]])
+    row <- run_backend_once_in(child_env, name, target, model, seeds[[run]],
+                               child_envs$requirements)
     row$backend_version <- target$backend_version %||% row$backend_version
     row$keras_version <- target$keras_version %||% row$keras_version
     c(list(backend = name, run = run, seed = seeds[[run]]), row)
@@ -152,20 +156,20 @@ run_backend <- function(name, target, model, seeds, child_envs, verbose) {
   rows
 }
 
-# One run of `backend` (called `name` by the caller): in this session when `child_env` is
-# NULL, else in a new R process with that environment. A process that cannot start or
-# dies is a failed row.
-run_backend_once_in <- function(child_env, name, backend, model, seed) {
-  if (is.null(child_env)) return(run_once(backend, model, seed))
+# One run of `target$backend` (called `name` by the caller): in this session when `child_env`
+# is NULL, else in a new R process with that environment (and, on managed Python, this
+# session's `requirements`). A process that cannot start or dies is a failed row.
+run_backend_once_in <- function(child_env, name, target, model, seed, requirements = NULL) {
+  if (is.null(child_env)) return(run_once(target$backend, model, seed))
   python <- child_env[["RETICULATE_PYTHON"]]
-  if (!file.exists(python)) {
+  if (!target$here && !file.exists(python)) {
     return(failed_run_row(sprintf(paste(
       "Multi-backend Keras 2.3.1 is not installed (no %s);",
       'install it with `kswitch::install_backends("%s")`.'), python, name)))
   }
   tryCatch(
-    callr::r(run_once, args = list(backend, model, seed), libpath = .libPaths(),
-             env = child_env, package = "kswitch"),
+    callr::r(run_once, args = list(target$backend, model, seed, requirements),
+             libpath = .libPaths(), env = child_env, package = "kswitch"),
     error = function(e) {
       failed_run_row(paste("The R process running it failed:", one_line(conditionMessage(e))))
     }
@@ -173,12 +177,15 @@ run_backend_once_in <- function(child_env, name, backend, model, seed) {
 }
 
 # Runs in this session or in a new R process: switch, seed, run the model; never throws
-# an error, it returns it (an interrupt still stops it).
-run_once <- function(backend, model, seed) {
+# an error, it returns it (an interrupt still stops it). `requirements`: what the session
+# that started this process had requested of its managed Python.
+run_once <- function(backend, model, seed, requirements = NULL) {
   out <- failed_run_row(NA_character_)
   timer <- step_timer()
-  core()  # Python starts outside the timing
+  if (length(requirements)) py_require(requirements)
   error <- tryCatch({
+    request_backend(backend)  # on managed Python, free before it starts
+    core()  # Python starts outside the timing
     start <- now()
     suppressMessages(use_backend(backend, persist = FALSE))
     keras <- keras_module()
