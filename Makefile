@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: setup system-deps install python-env legacy-env cran-packages demo test test-python \
-        test-r test-r-cran leftovers-check managed-python reliability reliability-doc bench \
+        test-r test-r-cran leftovers-check managed-python user-project reliability reliability-doc bench \
         coverage docs lint site site-check clean
 
 setup: system-deps install python-env legacy-env cran-packages
@@ -57,7 +57,7 @@ CRAN_PACKAGES := c("reticulate", "keras3", "keras")
 # The keras3 release before the current one, from the repository's Archive.
 KERAS3_PREVIOUS := 1.4.0
 KERAS3_PREVIOUS_LIB := $(CURDIR)/.cache/r-keras3-$(KERAS3_PREVIOUS)
-KERAS3_TESTS := keras-packages|carry|managed|knitr
+KERAS3_TESTS := keras-packages|carry|managed|knitr|kinds
 CRAN_DEBS := r-cran-generics r-cran-zeallot r-cran-rstudioapi r-cran-backports r-cran-whisker \
              r-cran-tidyselect r-cran-rcpp r-cran-rcpptoml r-cran-here r-cran-png \
              r-cran-rappdirs r-cran-fastmap r-cran-glue r-cran-yaml r-cran-lifecycle \
@@ -74,6 +74,21 @@ cran-packages: system-deps
 	CRAN_LIB="$(CRAN_LIB)" CRAN_REPO="$(CRAN_REPO)" R_LIBS="$(CRAN_LIB)" \
 	  KERAS3_PREVIOUS="$(KERAS3_PREVIOUS)" KERAS3_PREVIOUS_LIB="$(KERAS3_PREVIOUS_LIB)" \
 	  Rscript tools/install-cran-packages.R
+
+# A user's own project environment, as `python -m venv .venv` and pip make it (keras, jax,
+# torch; no TensorFlow), for tests/testthat/test-kinds.R: the Python a user chose.
+USER_PROJECT := $(CURDIR)/.cache/user-project
+USER_PYTHON ?= /root/.pyenv/versions/3.11.7/bin/python3.11
+export USER_PROJECT_CHECK := from importlib import metadata as m; \
+  print("user project:", *(n + " " + m.version(n) for n in ("keras", "jax", "torch")))
+user-project:
+	@if ! env -u LD_LIBRARY_PATH "$(USER_PROJECT)/.venv/bin/python" -c "$$USER_PROJECT_CHECK" \
+	    2>/dev/null; then \
+	  mkdir -p "$(USER_PROJECT)" && env -u LD_LIBRARY_PATH "$(USER_PYTHON)" -m venv "$(USER_PROJECT)/.venv" && \
+	  env -u LD_LIBRARY_PATH "$(USER_PROJECT)/.venv/bin/pip" install -q keras jax "torch==2.13.0" 2>&1 | \
+	    grep -v "is ignored" || true; \
+	fi
+	@env -u LD_LIBRARY_PATH "$(USER_PROJECT)/.venv/bin/python" -c "$$USER_PROJECT_CHECK"
 
 # Under CRAN's reticulate, with keras3 beside it, for the demo's keras3 part.
 demo: setup
@@ -110,12 +125,13 @@ test-r:
 # tests run here; under Debian's reticulate they skip, saying why), against the installed
 # kswitch. The keras3-specific files run again under the previous keras3 release (its own
 # library, first on the path): kswitch reads keras3 internals that can change in any release.
-test-r-cran: install cran-packages managed-python
+test-r-cran: install cran-packages managed-python user-project
 	mkdir -p check
-	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" \
+	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" KSWITCH_USER_PROJECT="$(USER_PROJECT)" R_LIBS="$(CRAN_LIB)" \
 	  $(LEFTOVERS) testthat-cran Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
 	@$(call testthat_summary,check/testthat-cran.log,testthat)
 	KSWITCH_TEST_FILTER="$(KERAS3_TESTS)" KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" \
+	  KSWITCH_USER_PROJECT="$(USER_PROJECT)" \
 	  R_LIBS="$(KERAS3_PREVIOUS_LIB):$(CRAN_LIB)" $(LEFTOVERS) testthat-keras3-previous \
 	  Rscript tools/test-installed.R 2>&1 | tee check/testthat-keras3-previous.log
 	@$(call testthat_summary,check/testthat-keras3-previous.log,testthat (keras3 $(KERAS3_PREVIOUS)))
