@@ -52,3 +52,17 @@ abort_python <- function(error, call) {
   abort_kswitch(c(error$message, bullets), class = unlist(error$classes),
                 argument = error$argument, value = error$value, path = error$path, call = call)
 }
+
+# Once per fact: an upstream release (keras3, reticulate) no longer has what kswitch reads in
+# it. kswitch falls back to what stays safe; the warning says what may not follow.
+upstream_changed <- function(package, what, consequence) {
+  key <- paste(package, what)
+  if (key %in% .kswitch$told_changed) return(invisible())
+  .kswitch$told_changed <- c(.kswitch$told_changed, key)
+  warn_kswitch(c(
+    sprintf("%s %s no longer has %s, which kswitch reads.", package,
+            utils::packageVersion(package), what),
+    i = consequence,
+    i = sprintf("kswitch still switches Keras. Please report this with your %s version.", package)
+  ), class = sprintf("kswitch_warning_%s_changed", package))
+}

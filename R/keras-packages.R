@@ -145,7 +145,8 @@ keras3_load_hook <- function() {
     expr <- find_call(keras3_onload(), c("py_register_load_hook",
                                          "reticulate::py_register_load_hook"), "keras")
     if (is.null(expr)) {
-      keras3_changed("a load hook for \"keras\" (`py_register_load_hook(\"keras\", ...)`)", paste(
+      upstream_changed("keras3", paste("a load hook for \"keras\" in its .onLoad",
+                                       "(`py_register_load_hook(\"keras\", ...)`)"), paste(
         "keras3's tensor methods (as.array(), arithmetic, printing) may not cover the tensors",
         "of backends switched to after the first."))
     }
@@ -163,25 +164,12 @@ keras3_onload <- function() body(get(".onLoad", envir = asNamespace("keras3")))
 keras3_default_backend <- function() {
   call <- find_call(keras3_onload(), c("Sys.getenv", "base::Sys.getenv"), "KERAS_BACKEND")
   if (is.null(call) || !is.character(call[[3]])) {
-    keras3_changed("`Sys.getenv(\"KERAS_BACKEND\", <default>)`", paste(
+    upstream_changed("keras3", "`Sys.getenv(\"KERAS_BACKEND\", <default>)` in its .onLoad", paste(
       "kswitch takes \"tensorflow\" for keras3's default backend; if keras3 now sets another,",
       "keras.json's backend may be ignored when keras3 loads."))
     return("tensorflow")
   }
   call[[3]]
-}
-
-# Once per fact: a keras3 release no longer has what kswitch reads in it. kswitch still
-# switches Keras; the warning says what may not follow.
-keras3_changed <- function(what, consequence) {
-  if (what %in% .kswitch$told_keras3_changed) return(invisible())
-  .kswitch$told_keras3_changed <- c(.kswitch$told_keras3_changed, what)
-  warn_kswitch(c(
-    sprintf("keras3 %s's .onLoad no longer has %s, which kswitch reads.",
-            utils::packageVersion("keras3"), what),
-    i = consequence,
-    i = "kswitch still switches Keras. Please report this with your keras3 version."
-  ), class = "kswitch_warning_keras3_changed")
 }
 
 # The first call in `expr` to one of the functions `names` with a second argument and `first`

@@ -64,8 +64,8 @@ discovery_key <- function() {
 reticulate_required_python <- function() {
   globals <- get0(".globals", envir = asNamespace("reticulate"), inherits = FALSE)
   if (!is.environment(globals)) {
-    reticulate_changed("`.globals` (its record of `use_python(required = TRUE)`)", paste(
-      "kswitch asks reticulate which Python it will bind each time instead of once."))
+    upstream_changed("reticulate", "`.globals` (its record of `use_python(required = TRUE)`)",
+                     "kswitch asks reticulate which Python it will bind each time, not once.")
     return(stats::runif(1))  # never equal: ask again
   }
   globals$required_python_version
@@ -76,22 +76,10 @@ reticulate_required_python <- function() {
 reticulate_uv <- function() {
   uv_binary <- get0("uv_binary", envir = asNamespace("reticulate"), inherits = FALSE)
   if (!is.function(uv_binary) || !"bootstrap_install" %in% names(formals(uv_binary))) {
-    reticulate_changed("`uv_binary(bootstrap_install)`",
-                       "A failed request shows uv's output above instead of in the error.")
+    upstream_changed("reticulate", "`uv_binary(bootstrap_install)`",
+                     "A failed request shows uv's output above instead of in the error.")
     return(NULL)
   }
   uv <- tryCatch(uv_binary(bootstrap_install = FALSE), error = function(e) NULL)
   if (is.character(uv) && length(uv) == 1 && file.exists(uv)) uv
-}
-
-# Once per fact: a reticulate release no longer has what kswitch reads in it.
-reticulate_changed <- function(what, consequence) {
-  if (what %in% .kswitch$told_reticulate_changed) return(invisible())
-  .kswitch$told_reticulate_changed <- c(.kswitch$told_reticulate_changed, what)
-  warn_kswitch(c(
-    sprintf("reticulate %s no longer has %s, which kswitch reads.",
-            utils::packageVersion("reticulate"), what),
-    i = consequence,
-    i = "Please report this with your reticulate version."
-  ), class = "kswitch_warning_reticulate_changed")
 }
