@@ -179,3 +179,9 @@ def test_rebind_fix_names_who_chose_the_python(monkeypatch, by, says):
 def test_reinstall_fix_follows_the_kind_of_python(monkeypatch, kind, says):
     monkeypatch.setitem(backends.SESSION, "kind", kind)
     assert says in backends.reinstall_fix("tensorflow")
+
+
+def test_a_missing_library_is_installed_not_reinstalled(monkeypatch):
+    monkeypatch.setitem(backends.SESSION, "kind", "project")
+    fix = backends.reinstall_fix("tensorflow", missing=True)
+    assert fix.startswith("Install it in this Python") and "install_backends" not in fix

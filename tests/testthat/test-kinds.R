@@ -33,7 +33,8 @@ walk_features <- function(cell, rmd) {
     library(kswitch)
   }
   quiet <- function(x) suppressMessages(x)
-  out <- list(kind_before = kswitch::python_kind())
+  out <- list(kind_before = kswitch::python_kind(),
+              required_at_load = reticulate::py_require()$packages)  # keras3's, kswitch's
   small_fit <- function() {
     model <- keras3::keras_model_sequential(input_shape = 4) |> keras3::layer_dense(1)
     keras3::compile(model, loss = "mse", optimizer = "sgd")
@@ -41,9 +42,13 @@ walk_features <- function(cell, rmd) {
     list(model = model, loss = history$metrics$loss[[1]])
   }
   bound <- character()
-  withCallingHandlers(quiet(kswitch::use_backend("jax", persist = FALSE)),
-                      kswitch_message_python_bound = function(m) bound <<- conditionMessage(m))
-  on_jax <- small_fit()
+  warned <- character()  # e.g. reticulate's "requirements declared via `py_require()` are not
+  withCallingHandlers({  # installed in the selected Python environment"
+    quiet(kswitch::use_backend("jax", persist = FALSE))
+    on_jax <- small_fit()
+  }, kswitch_message_python_bound = function(m) bound <<- conditionMessage(m),
+  warning = function(w) warned <<- c(warned, conditionMessage(w)))
+  out$warned <- warned
   config <- reticulate::py_config()
   out$started <- list(kind = kswitch::python_kind(), python = config$python,
                       ephemeral = isTRUE(config$ephemeral), bound_message = bound)
@@ -95,7 +100,7 @@ walk_features <- function(cell, rmd) {
 
   path <- kswitch::keras_config_path()
   before <- readBin(path, "raw", 1e5)
-  required <- function() if (out$started$ephemeral) reticulate::py_require()$packages
+  required <- function() reticulate::py_require()$packages
   required_before <- required()
   if (out$started$ephemeral) Sys.setenv(UV_OFFLINE = "1")  # uv runs as R's child
   err <- tryCatch(kswitch::use_backend(cell$missing), error = identity)
@@ -109,6 +114,7 @@ walk_features <- function(cell, rmd) {
   out$elsewhere <- list(class = class(err), message = message_of(err))
 
   quiet(kswitch::use_backend("torch"))  # persisted, for the next session
+  out$required_at_end <- required()
   out
 }
 
@@ -204,6 +210,11 @@ for (name in kinds) {
     # With keras3 loaded reticulate itself picks kswitch's "r-keras" (keras3's delay-load
     # environment) where nothing else was chosen: kswitch binds nothing of its own.
     expect_length(out$started$bound_message, 0)
+    expect_length(out$warned, 0)
+    # Only managed Python is asked for backends: elsewhere kswitch adds nothing to
+    # py_require()'s list (keras3 declares its own when it loads).
+    if (cell$kind != "managed") expect_equal(out$required_at_end, out$required_at_load)
+    if (cell$kind == "managed") expect_true("torch" %in% out$required_at_end)
     expect_equal(c(out$on_torch, out$back), c("torch", "jax"))
     expect_equal(out$jax_model_on_torch, c(2L, 1L))
     expect_true(all(is.finite(out$losses)))
@@ -260,4 +271,24 @@ test_that("kswitch alone binds its environment over reticulate's managed default
   expect_equal(normalizePath(out$python), normalizePath(env_python("r-keras")))
   expect_length(out$bound, 1)
   expect_match(conditionMessage(out$bound[[1]]), "reticulate alone would use reticulate's managed")
+})
+
+test_that("a project's ./.venv without TensorFlow: Keras's first use says to install it there", {
+  project <- user_project()
+  home <- local_test_home()
+  path <- write_config(home, '{"backend": "tensorflow", "floatx": "float32"}')
+  before <- read_bytes(path)
+  out <- in_fresh_r(function(project) {
+    setwd(project)
+    library(keras3)
+    library(kswitch)
+    err <- tryCatch(keras3::keras_model_sequential(input_shape = 2), error = identity)
+    list(kind = python_kind(), message = conditionMessage(err))
+  }, args = list(project = project))
+  expect_equal(out$kind, "project")
+  expect_match(out$message, "tensorflow", fixed = TRUE)
+  expect_match(out$message, "Install it in this Python", fixed = TRUE)
+  expect_match(out$message, "reticulate::py_install", fixed = TRUE)
+  expect_false(grepl("install_backends", out$message, fixed = TRUE))
+  expect_identical(read_bytes(path), before)
 })

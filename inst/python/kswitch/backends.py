@@ -390,19 +390,22 @@ def install_fix(backend: Backend) -> str:
                                    ", ".join(show(r) for r in backend.requirements)))
 
 
-def reinstall_fix(package: str) -> str:
-    """How to reinstall the Python package ``package`` (broken at import) in this kind of
-    Python: its backend's way where a Keras 3 backend owns it."""
+def reinstall_fix(package: str, missing: bool = False) -> str:
+    """How to install the Python package ``package`` (``missing``) or reinstall it (broken at
+    import) in this kind of Python: its backend's way where a Keras 3 backend owns it."""
     owner = [b for b in KERAS3 if b.modules[0] == package]
+    verb = "Install" if missing else "Reinstall"
     kind = SESSION["kind"]
     if owner and kind == "kswitch":
-        return 'Reinstall it with `kswitch::install_backends("{}")`'.format(owner[0].name)
+        return '{} it with `kswitch::install_backends("{}")`'.format(verb, owner[0].name)
+    if owner and kind == "managed" and missing:
+        return install_fix(owner[0]).rstrip(".")
     if kind == "managed":
         return ("Clear uv's cache entry for it (`uv cache clean {}`) and restart R: reticulate's "
                 "managed Python is rebuilt from it".format(package))
     requirements = owner[0].requirements if owner else (package,)
-    return "Reinstall it in this Python ({}) with `reticulate::py_install(c({}))`".format(
-        session_python(), ", ".join(show(r) for r in requirements))
+    return "{} it in this Python ({}) with `reticulate::py_install(c({}))`".format(
+        verb, session_python(), ", ".join(show(r) for r in requirements))
 
 
 def rebind_fix(name: str, needs: int) -> str:

@@ -450,7 +450,7 @@ def _import_error(name: str, e: BaseException, rolled_back: Optional[str]):
         cls, head = SwitchFailedError, ("Switching to {} failed; the session is still on {}, "
                                         "unchanged.".format(show(name), show(rolled_back)))
     return cls(head, problem="Importing {} failed with {}".format(show(package), detail),
-               fix=backends.reinstall_fix(package) +
+               fix=backends.reinstall_fix(package, missing=isinstance(e, ModuleNotFoundError)) +
                ", or choose another backend with `use_backend()`.",
                argument="backend", value=name)
 
