@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from kswitch import backends
 from kswitch.errors import (
@@ -94,13 +96,21 @@ def test_managed_request_is_keras3s_without_what_is_declared():
     assert backends.bare_name("jax[cuda12]!=0.6.1") == "jax"
 
 
-def test_managed_request_sets_uvs_variables_as_keras3_does(monkeypatch):
+def test_managed_request_sets_uvs_variables_as_keras3_does(monkeypatch, tmp_path):
     from kswitch import backends
     monkeypatch.delenv(backends.PYTORCH_INDEX_MIRROR, raising=False)
-    torch = backends.managed_request("torch", False, keras3_dir="/k3", os_name="Linux")
-    assert torch["append"] == [["UV_CONSTRAINT", "/k3/keras-constraints.txt"],
-                               ["UV_OVERRIDE", "/k3/never-tensorflow-override.txt"],
-                               ["UV_INDEX", "https://download.pytorch.org/whl/cpu"]]
+    keras3 = str(tmp_path)
+    for name in (backends.KERAS3_CONSTRAINTS, backends.KERAS3_TF_CPU_OVERRIDE):
+        (tmp_path / name).write_text("")
+    torch = backends.managed_request("torch", False, keras3_dir=keras3, os_name="Linux")
+    assert torch["append"] == [
+        ["UV_CONSTRAINT", os.path.join(keras3, "keras-constraints.txt")],
+        ["UV_OVERRIDE", os.path.join(keras3, "never-tensorflow-override.txt")],
+        ["UV_INDEX", "https://download.pytorch.org/whl/cpu"]]
+    # A keras3 without the files (1.4.0): uv must not be told to read files that are not there.
+    (tmp_path / backends.KERAS3_CONSTRAINTS).unlink()
+    assert backends.managed_request("jax", False, keras3_dir=keras3, os_name="Linux")[
+        "append"] == [["UV_OVERRIDE", os.path.join(keras3, "never-tensorflow-override.txt")]]
     gpu_jax = backends.managed_request("jax", True, os_name="Linux")
     assert gpu_jax["packages"] == ["keras", "tensorflow-cpu", "jax[cuda12]!=0.6.1"]
     assert gpu_jax["set"] == [["XLA_PYTHON_CLIENT_MEM_FRACTION", "1.00"]]

@@ -181,7 +181,7 @@ def elsewhere_error(name: str, gen: int, argument: str = "backend",
 # backends' requirements ("last one wins"); kswitch does not: a switch needs both trees.
 # tests/testthat/test-managed-parity.R runs keras3's use_backend() for every backend, gpu and
 # OS and compares. keras3's files (its constraints, and the override that keeps "tensorflow"
-# from replacing "tensorflow-cpu") are named where keras3 is installed.
+# from replacing "tensorflow-cpu") are named where keras3 is installed and has them.
 PYTORCH_INDEX = "https://download.pytorch.org/whl"
 # A mirror of PyTorch's wheel index (same layout: <mirror>/cpu, <mirror>/cu129), for machines
 # that cannot reach it; the tests point it at a local index of the CPU wheel.
@@ -242,8 +242,9 @@ def keras3_request(name: str, os_name: str, gpu: Optional[bool] = None,
     mirror = os.environ.get(PYTORCH_INDEX_MIRROR, "").rstrip("/") or PYTORCH_INDEX
 
     def keras3_file(variable: str, file: str) -> None:
-        if keras3_dir:
-            append.append((variable, os.path.join(keras3_dir, file)))
+        path = os.path.join(keras3_dir or "", file)
+        if keras3_dir and os.path.isfile(path):  # keras3 1.4.0 has neither file
+            append.append((variable, path))
 
     def tensorflow_cpu() -> None:
         if os_name == "Linux":
