@@ -113,7 +113,8 @@ kswitch_env_exists <- function() {
 # is plain: where kswitch's environment exists, only an explicit opt-in gives managed Python
 # (a default becomes kswitch's environment, any other choice is not managed).
 maybe_managed <- function() {
-  if (!has_py_require() || python_started()) return(identical(python_kind(), "managed"))
+  if (!has_py_require()) return(FALSE)  # no managed Python before reticulate 1.41
+  if (python_started()) return(identical(python_kind(), "managed"))
   if (managed_opt() == "in") return(TRUE)
   if (nzchar(Sys.getenv("RETICULATE_PYTHON")) || kswitch_env_exists()) return(FALSE)
   identical(python_kind(), "managed")
