@@ -166,7 +166,8 @@ reliability-doc: install
 	"$(ENV_PYTHON)" reliability/run.py RELIABILITY.md
 
 # bench/run.R rewrites bench/RESULTS.md; bench/keras3.R and bench/carry.R, with keras3, then
-# replace their sections (5 and 6); bench/managed.R, on managed Python, section 7.
+# replace their sections (5 and 6); bench/managed.R, on managed Python, section 7;
+# bench/objects.R section 8; bench/kinds.R (which Python) section 9.
 bench: setup
 	Rscript bench/run.R
 	R_LIBS="$(CRAN_LIB)" Rscript bench/keras3.R
@@ -174,6 +175,7 @@ bench: setup
 	$(MAKE) managed-python
 	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript bench/managed.R
 	R_LIBS="$(CRAN_LIB)" Rscript bench/objects.R
+	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript bench/kinds.R
 
 # The pkgdown site, in check/site (_pkgdown.yml), offline (tools/site-build.R): kswitch
 # installed in a library of its own, the vignettes' and examples' Keras config kept in

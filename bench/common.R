@@ -57,3 +57,39 @@ warm_switches <- function(n, build) {
   stopifnot(keras3::config_backend() == "tensorflow")
   apply(times, 1, stats::median)
 }
+
+# kswitch at `commit`, built from git into a private library (the anchor of a before/after
+# figure: bench/objects.R, bench/kinds.R); needs a git checkout.
+anchor_library <- function(commit) {
+  src <- file.path(home, paste0("anchor-src-", commit))
+  lib <- file.path(home, paste0("anchor-lib-", commit))
+  dir.create(src)
+  dir.create(lib)
+  archive <- file.path(home, paste0("anchor-", commit, ".tar"))
+  stopifnot(system2("git", c("archive", "-o", shQuote(archive), commit)) == 0)
+  utils::untar(archive, exdir = src)
+  status <- system2(file.path(R.home("bin"), "R"),
+                    c("CMD", "INSTALL", "--no-test-load", "-l", shQuote(lib), shQuote(src)),
+                    stdout = FALSE, stderr = FALSE)
+  stopifnot(status == 0)
+  lib
+}
+
+# A fresh R process's environment on reticulate's managed Python as `make managed-python` sets
+# it up in KSWITCH_MANAGED_ROOT (tests/testthat/helper-managed.R does the same for the tests):
+# uv, the Python it takes as managed, the CPU torch, no r-keras env (bench/managed.R,
+# bench/kinds.R).
+managed_python_env <- function() {
+  root <- Sys.getenv("KSWITCH_MANAGED_ROOT", file.path(getwd(), ".cache", "managed"))
+  dir.create(file.path(root, "venvs"), showWarnings = FALSE)
+  c(callr::rcmd_safe_env(), KERAS_HOME = Sys.getenv("KERAS_HOME"), TF_CPP_MIN_LOG_LEVEL = "3",
+    KERAS_BACKEND = NA, RETICULATE_PYTHON = NA,
+    RETICULATE_UV = file.path(root, "uv-tool", "bin", "uv"),
+    UV_PYTHON_INSTALL_DIR = file.path(root, "python"),
+    UV_PYTHON_PREFERENCE = "only-managed", UV_PYTHON_DOWNLOADS = "never",
+    UV_CACHE_DIR = file.path(root, "uv-cache"), UV_OVERRIDE = file.path(root, "overrides.txt"),
+    KSWITCH_PYTORCH_INDEX_MIRROR = paste0("file://", file.path(root, "pytorch-index")),
+    UV_FIND_LINKS = if (dir.exists("/opt/wheels")) "/opt/wheels" else NA,
+    R_USER_CACHE_DIR = file.path(root, "r-user-cache"),
+    RETICULATE_VIRTUALENV_ROOT = file.path(root, "venvs"), WORKON_HOME = NA)
+}

@@ -8,21 +8,8 @@
 # bench/managed.R). Options: --quick. It rewrites section 7 of bench/RESULTS.md.
 source(file.path("bench", "common.R"))
 repeats <- if (quick) 1L else 3L
-root <- Sys.getenv("KSWITCH_MANAGED_ROOT", file.path(getwd(), ".cache", "managed"))
-dir.create(file.path(root, "venvs"), showWarnings = FALSE)
-managed <- c(RETICULATE_UV = file.path(root, "uv-tool", "bin", "uv"),
-             UV_PYTHON_INSTALL_DIR = file.path(root, "python"),
-             UV_PYTHON_PREFERENCE = "only-managed", UV_PYTHON_DOWNLOADS = "never",
-             UV_CACHE_DIR = file.path(root, "uv-cache"),
-             UV_OVERRIDE = file.path(root, "overrides.txt"),
-             UV_FIND_LINKS = if (dir.exists("/opt/wheels")) "/opt/wheels" else NA,
-             R_USER_CACHE_DIR = file.path(root, "r-user-cache"),
-             RETICULATE_VIRTUALENV_ROOT = file.path(root, "venvs"))
-fresh_managed <- function(fn, args = list(), env = character()) {
-  vars <- c(callr::rcmd_safe_env(), managed, KERAS_HOME = Sys.getenv("KERAS_HOME"),
-            TF_CPP_MIN_LOG_LEVEL = "3", KERAS_BACKEND = NA, RETICULATE_PYTHON = NA)
-  vars[names(env)] <- env
-  callr::r(fn, args = args, libpath = .libPaths(), env = vars)
+fresh_managed <- function(fn, args = list()) {
+  callr::r(fn, args = args, libpath = .libPaths(), env = managed_python_env())
 }
 
 fit <- function() {

@@ -85,20 +85,6 @@ active <- fresh(active_predict, list(calls, tutorial_model, predict_seconds))
 other <- fresh(other_backend_predict, list(calls, tutorial_model, predict_seconds))
 # kswitch when #17 was filed (main at eca0cbe, 2026-11-21), installed into a private library.
 anchor_commit <- "eca0cbe"
-anchor_library <- function(commit) {
-  src <- file.path(home, "anchor-src")
-  lib <- file.path(home, "anchor-lib")
-  dir.create(src)
-  dir.create(lib)
-  archive <- file.path(home, "anchor.tar")
-  stopifnot(system2("git", c("archive", "-o", shQuote(archive), commit)) == 0)
-  utils::untar(archive, exdir = src)
-  status <- system2(file.path(R.home("bin"), "R"),
-                    c("CMD", "INSTALL", "--no-test-load", "-l", shQuote(lib), shQuote(src)),
-                    stdout = FALSE, stderr = FALSE)
-  stopifnot(status == 0)
-  lib
-}
 anchor_lib <- anchor_library(anchor_commit)
 warm_switch_seconds <- function(libpath) {
   callr::r(warm_switches, args = list(switches, tutorial_model), libpath = libpath)[["switch"]]
