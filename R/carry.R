@@ -68,7 +68,7 @@ carry_model <- function(model, to) {
   }
   check_string(to)
   undo <- request_backend(to, argument = "to",
-                          retry = sprintf("carry_model(model, %s)", quoted(to)))
+                          retry = sprintf("call `carry_model(model, %s)`", quoted(to)))
   result <- withCallingHandlers(core_call("carry_model", model, to, tmpdir = tempdir()),
                                 error = function(e) undo_request(undo))
   inform_carry(result)

@@ -38,7 +38,7 @@ knitr_backend_option <- function(options) {
   state <- tryCatch({
     check_string(options$keras_backend, arg = "keras_backend")
     undo <- request_backend(options$keras_backend, argument = "keras_backend",
-                            retry = sprintf("the chunk with `keras_backend = %s`",
+                            retry = sprintf("knit the chunk with `keras_backend = %s`",
                                             quoted(options$keras_backend)))
     withCallingHandlers(core_call("begin_scope", backend = options$keras_backend),
                         error = function(e) undo_request(undo))

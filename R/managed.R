@@ -8,9 +8,9 @@
 # kswitch_error_backend_unavailable naming the requirements and uv's own reason, with nothing
 # changed (the switch has not begun): the manifest and uv's variables are put back.
 # Returns what to undo if the switch itself then fails (see undo_request()).
-# `retry` is the call a user makes again, as they wrote it; `request`, one already asked of
-# the core. Once Python runs, a backend whose request is met stays met: a switch back asks
-# nothing.
+# `retry` is what a user does again, as they wrote it ("call `use_backend(\"jax\")`");
+# `request`, one already asked of the core. Once Python runs, a backend whose request is met
+# stays met: a switch back asks nothing.
 request_backend <- function(backend, gpu = NA, argument = "backend", retry = NULL,
                             request = NULL, call = rlang::caller_env()) {
   if (!is.character(backend) || length(backend) != 1 || is.na(backend)) return(invisible())
@@ -42,7 +42,7 @@ request_backend <- function(backend, gpu = NA, argument = "backend", retry = NUL
     undo_request(undo)
     core_child_call("managed_request_failed", backend, as.list(packages),
                     uv_said %||% paste(reason, collapse = "\n"), argument = argument,
-                    retry = retry %||% sprintf("use_backend(%s%s)", quoted(backend),
+                    retry = retry %||% sprintf("call `use_backend(%s%s)`", quoted(backend),
                                                if (is.na(gpu)) "" else sprintf(", gpu = %s", gpu)),
                     .call = call)
   }
@@ -87,13 +87,16 @@ undo_request <- function(undo) {
 uv_reason <- function(packages) {
   uv <- reticulate_uv()
   if (is.null(uv)) return(NULL)
-  python <- if (python_started()) reticulate::py_config()$python
+  # The session's Python version (its interpreter, a layered environment's, may show uv
+  # another Python's).
+  version <- if (python_started()) as.character(reticulate::py_config()$version)
   file <- tempfile("kswitch-requirements-", fileext = ".txt")
   on.exit(unlink(file), add = TRUE)
   writeLines(packages, file)
   out <- tryCatch(
     run_python(uv, c("pip", "compile", "--quiet", "--no-header", "--color", "never",
-                     if (!is.null(python)) c("--python", python), file), timeout = 120),
+                     if (!is.null(version)) c("--python-version", version), file),
+               timeout = 120),
     error = function(e) NULL)
   if (is.null(out) || out$status == 0) return(NULL)
   uv_summary(strsplit(out$stderr, "\n", fixed = TRUE)[[1]])
@@ -104,7 +107,7 @@ uv_reason <- function(packages) {
 uv_summary <- function(lines) {
   lines <- trimws(lines[nzchar(trimws(lines))])
   keep <- grepl("^(error|hint|warning|cause):", lines) |
-    grepl("current Python version|network|offline", lines, ignore.case = TRUE)
+    grepl("Python version|network|offline", lines, ignore.case = TRUE)
   picked <- unique(if (any(keep)) lines[keep] else utils::tail(lines, 3))
   if (length(picked)) paste(picked, collapse = " ")
 }

@@ -93,7 +93,7 @@ with_keras_config <- function(new, code) {
 # Switches the session (never the file) with the Python core's checks, and restores it when
 # `envir` exits. The state to restore stays with R, so scopes nest.
 begin_scope <- function(args, envir, call = rlang::caller_env()) {
-  undo <- request_backend(args$backend, retry = sprintf("with_backend(%s, ...)",
+  undo <- request_backend(args$backend, retry = sprintf("call `with_backend(%s, ...)`",
                                                         quoted(args$backend)), call = call)
   state <- withCallingHandlers(do.call(core_call, c(list("begin_scope"), args, call = call)),
                                error = function(e) undo_request(undo))

@@ -137,11 +137,11 @@ def test_managed_request_refuses_an_unknown_or_legacy_backend():
     assert api.r_call("managed_request", "theano")["error"]["classes"][0] == \
         "kswitch_error_backend_elsewhere"
     error = api.r_call("managed_request_failed", "jax", ["jax[cuda12]"], "uv: offline",
-                       retry='use_backend("jax", gpu = TRUE)')["error"]
+                       retry='call `use_backend("jax", gpu = TRUE)`')["error"]
     assert error["classes"][0] == "kswitch_error_backend_unavailable"
     assert "jax[cuda12]" in error["bullets"][0][1] and "uv said: uv: offline" in \
         error["bullets"][0][1]
-    assert 'use_backend("jax", gpu = TRUE)' in error["bullets"][2][1]
+    assert 'then call `use_backend("jax", gpu = TRUE)` again' in error["bullets"][2][1]
 
 
 @pytest.mark.parametrize("kind, says", [

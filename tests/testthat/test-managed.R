@@ -97,6 +97,9 @@ test_that("a failing request is a classed error naming the requirement, with not
   expect_true("kswitch_error_backend_unavailable" %in% out$classes)
   expect_match(out$message, "openvino", fixed = TRUE)
   expect_match(out$message, "py_require", fixed = TRUE)
+  # uv's own reason, not reticulate's "remove or replace conflicting requirements".
+  expect_match(out$message, "uv said: .*network was disabled")
+  expect_match(out$message, 'then call `use_backend("openvino")` again', fixed = TRUE)
   expect_equal(out$backend, "tensorflow")
   expect_equal(out$keras, "tensorflow")
   expect_false("openvino" %in% out$required)

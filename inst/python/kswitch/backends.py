@@ -316,7 +316,8 @@ def request_failed(name: str, requirements: List[str], reason: str,
                    argument: str = "backend", retry: Optional[str] = None
                    ) -> BackendUnavailableError:
     """The error for a managed Python that could not add ``requirements`` for ``name``;
-    ``reason`` is uv's own, ``retry`` the call to make again, as the user wrote it."""
+    ``reason`` is uv's own, ``retry`` what to do again, as the user wrote it ("call
+    `use_backend("jax", gpu = TRUE)`")."""
     return BackendUnavailableError(
         "The {} backend could not be added to reticulate's managed Python.".format(show(name)),
         problem="`reticulate::py_require({})` failed. uv said: {}".format(
@@ -324,8 +325,8 @@ def request_failed(name: str, requirements: List[str], reason: str,
         valid="Nothing changed: the session, KERAS_BACKEND, keras.json and py_require()'s "
               "list are as they were.",
         fix="Fix what uv reports (a package index uv can reach: UV_INDEX, UV_FIND_LINKS; a "
-            "Python version the packages support), then call `{}` again.".format(
-                retry or "use_backend({})".format(show(name))),
+            "Python version the packages support), then {} again.".format(
+                retry or "call `use_backend({})`".format(show(name))),
         argument=argument, value=name)
 
 
