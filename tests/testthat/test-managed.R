@@ -147,3 +147,22 @@ test_that("the knitr chunk option requests its backend; a model made before runs
   expect_true(any(grepl("## chunk on jax 2 1", out, fixed = TRUE)))
   expect_true(any(grepl("## after tensorflow managed", out, fixed = TRUE)))
 })
+
+test_that("the tutorial's experiment runs on managed Python in both isolations", {
+  root <- skip_without_managed()
+  local_test_home()
+  out <- in_managed_r(root, function() {
+    library(keras3)
+    library(kswitch)
+    lapply(c(process = "process", session = "session"), function(isolate) {
+      runs <- compare_backends(backends = c("tensorflow", "jax"), repeats = 1,
+                               isolate = isolate, verbose = FALSE)
+      as.data.frame(runs)[c("backend", "error", "loss", "accuracy")]
+    })
+  })
+  for (runs in out) {
+    expect_equal(runs$backend, c("tensorflow", "jax"))
+    expect_equal(runs$error, c(NA_character_, NA_character_))
+    expect_true(all(is.finite(runs$loss) & runs$accuracy >= 0 & runs$accuracy <= 1))
+  }
+})
