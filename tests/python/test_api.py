@@ -124,6 +124,19 @@ def test_backend_missing_says_when_keras_itself_is_missing():
     assert out.stdout == "Keras is not installed in this Python ({})\n".format(sys.executable)
 
 
+def test_a_switch_where_keras_is_missing_too_asks_for_both():
+    # A Python nobody set up for Keras: installing jax alone would only lead to the next error.
+    code = ("from kswitch import api, backends; backends.SESSION['kind'] = 'RETICULATE_PYTHON'\n"
+            "print(api.r_call('use_backend', 'jax', persist=False)['error']['bullets'])")
+    out = subprocess.run([sys.executable, "-S", "-c", code],
+                         env=dict(os.environ, PYTHONPATH=PYTHON_DIR), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert 'Python cannot find "keras", "jax".' in out.stdout
+    assert 'Install them into this Python' in out.stdout
+    assert 'reticulate::py_install(c("keras", "jax"))' in out.stdout
+
+
 @pytest.mark.parametrize("text, mode, words", [('{"backend": ', 0o644, "not valid JSON"),
                                                ('{"backend": "jax"}', 0o444, "read-only")])
 @pytest.mark.parametrize("call", [lambda: api.use_backend("torch"),

@@ -376,8 +376,8 @@ def session_python() -> str:
     return SESSION["python"] or sys.executable
 
 
-def install_fix(backend: Backend) -> str:
-    """How to get ``backend`` into this kind of Python."""
+def install_fix(backend: Backend, keras_too: bool = False) -> str:
+    """How to get ``backend`` (and, with ``keras_too``, Keras 3) into this kind of Python."""
     kind = SESSION["kind"]
     if kind == "managed" and backend.generation == 3:
         requirements = managed_request(backend.name)["packages"]
@@ -387,9 +387,10 @@ def install_fix(backend: Backend) -> str:
     if kind == "kswitch" or not backend.requirements:
         return 'Install it with `kswitch::install_backends("{}")`, then restart R.'.format(
             backend.name)
-    return ("Install it into this Python ({}) with `reticulate::py_install(c({}))`, then "
-            "switch again.".format(session_python(),
-                                   ", ".join(show(r) for r in backend.requirements)))
+    requirements = (("keras",) if keras_too else ()) + tuple(backend.requirements)
+    return ("Install {} into this Python ({}) with `reticulate::py_install(c({}))`, then "
+            "switch again.".format("them" if keras_too else "it", session_python(),
+                                   ", ".join(show(r) for r in requirements)))
 
 
 def reinstall_fix(package: str, missing: bool = False) -> str:
@@ -444,11 +445,15 @@ def rebind_fix(name: str, needs: int) -> str:
 def require_installed(backend: Backend, argument: str = "backend") -> None:
     missing = missing_modules(backend)
     if missing:
+        # Where Keras 3 itself is missing too (a Python nobody set up for Keras), installing
+        # the backend's library alone would only lead to the next error.
+        keras_too = backend.generation == 3 and keras_version() is None
         raise BackendUnavailableError(
             "The {} backend is not installed in this Python ({}).".format(
                 show(backend.name), session_python()),
-            problem="Python cannot find {}.".format(", ".join(show(m) for m in missing)),
-            fix=install_fix(backend), argument=argument, value=backend.name)
+            problem="Python cannot find {}.".format(
+                ", ".join(show(m) for m in (["keras"] if keras_too else []) + list(missing))),
+            fix=install_fix(backend, keras_too), argument=argument, value=backend.name)
 
 
 def installed_here() -> Dict[str, Any]:
