@@ -81,7 +81,7 @@
 #' @seealso [keras.config.set_backend()](https://keras.io/api/utils/config_utils/), which
 #'   this replaces.
 #' @export
-#' @examples
+#' @examplesIf backend_available("jax")
 #' old <- use_backend("jax", persist = FALSE)
 #' backend()
 #' use_backend(old, persist = FALSE)

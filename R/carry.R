@@ -47,7 +47,7 @@
 #' @seealso [use_backend()]; Keras's [model saving
 #'   guide](https://keras.io/guides/serialization_and_saving/), whose format this uses.
 #' @export
-#' @examples
+#' @examplesIf backend_available("jax") && backend_available("tensorflow")
 #' old <- use_backend("jax", persist = FALSE)
 #' keras <- keras_module()
 #' model <- keras$Sequential(list(keras$Input(shape = list(3L)), keras$layers$Dense(1L)))

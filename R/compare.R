@@ -63,7 +63,7 @@
 #'   fit time and accuracy per backend.
 #' @family comparison
 #' @export
-#' @examples
+#' @examplesIf backend_available("jax")
 #' # A tiny model, one run, in this session (the default task takes longer: see the README).
 #' tiny <- function(keras, seed, step) {
 #'   x <- withr::with_seed(seed, matrix(runif(64 * 4), ncol = 4))

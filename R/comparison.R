@@ -44,7 +44,7 @@ format_metric <- function(x) ifelse(is.na(x), "-", formatC(x, format = "f", digi
 #'   (the first failed run's reason). `print()`: `x`, invisibly.
 #' @family comparison
 #' @export
-#' @examples
+#' @examplesIf backend_available("jax")
 #' tiny <- function(keras, seed, step) {
 #'   model <- keras$Sequential(list(keras$Input(shape = list(1L)), keras$layers$Dense(1L)))
 #'   model$compile(optimizer = "sgd", loss = "mse")
@@ -141,7 +141,7 @@ summary_table <- function(s, keras_column) {
 #' @returns `x`, invisibly.
 #' @family comparison
 #' @export
-#' @examples
+#' @examplesIf backend_available("jax")
 #' tiny <- function(keras, seed, step) {
 #'   model <- keras$Sequential(list(keras$Input(shape = list(1L)),
 #'                                  keras$layers$Dense(1L, activation = "sigmoid")))

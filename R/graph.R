@@ -24,7 +24,7 @@
 #' @returns A function (a Python callable).
 #' @family session
 #' @export
-#' @examples
+#' @examplesIf backend_available(backend())
 #' keras <- keras_module()
 #' add_one <- function(x) keras$ops$add(x, 1)
 #' if (backend() %in% c("tensorflow", "jax")) {

@@ -17,12 +17,10 @@
 #'
 #' @name keras_backend_chunk_option
 #' @family notebooks
-#' @examples
-#' if (requireNamespace("knitr", quietly = TRUE)) {
-#'   doc <- c("```{r, keras_backend = \"jax\"}", "kswitch::backend()", "```",
-#'            "```{r}", "kswitch::backend()", "```")
-#'   cat(knitr::knit(text = doc, quiet = TRUE), sep = "\n")
-#' }
+#' @examplesIf requireNamespace("knitr", quietly = TRUE) && backend_available("jax")
+#' doc <- c("```{r, keras_backend = \"jax\"}", "kswitch::backend()", "```",
+#'          "```{r}", "kswitch::backend()", "```")
+#' cat(knitr::knit(text = doc, quiet = TRUE), sep = "\n")
 NULL
 
 register_knitr_hook <- function(...) {

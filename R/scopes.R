@@ -21,7 +21,7 @@
 #'   the value of `code`.
 #' @family scoped state
 #' @export
-#' @examples
+#' @examplesIf backend_available("jax") && backend_available("torch")
 #' with_backend("jax", backend())
 #' backend()
 #'
@@ -63,7 +63,7 @@ with_backend <- function(backend, code) {
 #'   `with_keras_config()`: the value of `code`.
 #' @family scoped state
 #' @export
-#' @examples
+#' @examplesIf backend_available(backend())
 #' with_keras_config(list(epsilon = 1e-4, floatx = "float64"), c(k_epsilon(), k_floatx()))
 #' k_epsilon()
 local_keras_config <- function(epsilon = NULL, floatx = NULL, image_data_format = NULL,

@@ -23,9 +23,43 @@
 skip_if_no_backend <- function(backend) {
   rlang::check_installed("testthat", "to skip tests")
   check_string(backend)
-  reason <- core_call("backend_missing", backend)
+  reason <- backend_missing(backend)
   if (!is.null(reason)) testthat::skip(reason)
   invisible(TRUE)
+}
+
+#' Can a backend run here?
+#'
+#' `TRUE` when Keras and the library of `backend` are installed in the Python kswitch uses
+#' (on reticulate's managed Python: when a switch can request them), `FALSE` otherwise, also
+#' where no Python can start at all. It imports neither. Use it where something should run
+#' only where it can: `@examplesIf`, a vignette chunk's `eval =`, a script's `if`. In tests,
+#' [skip_if_no_backend()] says why.
+#'
+#' @inheritParams skip_if_no_backend
+#' @returns `TRUE` or `FALSE`. A name that is not a backend is an error where a Python
+#'   starts (the names are the Python core's).
+#' @family testing helpers
+#' @export
+#' @examples
+#' backend_available("jax")
+#' if (backend_available("torch")) with_backend("torch", backend())
+backend_available <- function(backend) {
+  check_string(backend)
+  is.null(backend_missing(backend))
+}
+
+# Why `backend` cannot run in this session's Python, or NULL when it can. A Python that
+# cannot start is a reason too (CRAN's machines have none with Keras); a name that is not a
+# backend stays an error: it is a mistake, not a missing install.
+backend_missing <- function(backend, argument = "backend", call = rlang::caller_env()) {
+  tryCatch(
+    core_call("backend_missing", backend, argument = argument, call = call),
+    error = function(e) {
+      if (inherits(e, "kswitch_error")) stop(e)
+      paste("Python cannot start here for Keras:", paste(conditionMessage(e), collapse = " "))
+    }
+  )
 }
 
 #' Run the same test on each backend
@@ -55,9 +89,7 @@ for_each_backend <- function(backends = NULL, desc, code) {
   check_strings(backends)
   check_string(desc)
   # Unknown names fail here, before any test runs: a typo must not pass as a skip.
-  missing <- lapply(backends, function(name) {
-    core_call("backend_missing", name, argument = "backends")
-  })
+  missing <- lapply(backends, backend_missing, argument = "backends", call = environment())
   code <- substitute(code)
   env <- parent.frame()
   for (i in seq_along(backends)) {

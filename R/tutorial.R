@@ -31,7 +31,7 @@
 #' str(data)
 #' task <- tutorial_task(epochs = 1)
 #' step <- function(name, expr) expr  # compare_backends() passes one that times `expr`
-#' task(keras_module(), seed = 2019, step = step)
+#' if (backend_available(backend())) task(keras_module(), seed = 2019, step = step)
 tutorial_task <- function(epochs = 20L, batch_size = 128L) {
   check_whole(epochs, min = 1)
   check_whole(batch_size, min = 1)

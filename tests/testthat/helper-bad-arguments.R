@@ -65,6 +65,7 @@ argument_table <- list(
                                            list(eps = 1e-3), c(epsilon = 1e-3)),
            code = bad$any, .valid = list(code = NULL)),
   args_row("skip_if_no_backend", backend = c(bad$string, bad$backend_name)),
+  args_row("backend_available", backend = c(bad$string, bad$backend_name)),
   args_row("for_each_backend",
            backends = c(optional(bad$string), list(c("jax", NA), c("jax", "theanoo"))),
            desc = bad$string, code = bad$any,

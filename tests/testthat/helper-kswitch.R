@@ -77,20 +77,11 @@ shadow_library <- function(name, .local_envir = parent.frame()) {
   dir
 }
 
-# keras3 needs reticulate >= 1.42, keras 2.2.5.0 (through the tensorflow R package) >= 1.32;
-# `make test-r-cran` runs their tests with CRAN's reticulate and both installed.
-skip_without <- function(pkg, reticulate) {
-  if (!nzchar(system.file(package = pkg))) {
-    skip(sprintf("%s is not installed here (make test-r-cran installs it, with CRAN's reticulate)",
-                 pkg))
-  }
-  have <- utils::packageVersion("reticulate")
-  if (have < reticulate) {
-    skip(sprintf("%s needs reticulate >= %s; this is %s", pkg, reticulate, have))
-  }
-}
-skip_without_keras3 <- function() skip_without("keras3", "1.42")
-skip_without_keras2 <- function() {
-  skip_without("keras", "1.32")
-  skip_if_no_legacy()
+# A Python without Keras (a new virtualenv of the system's python3), as CRAN's machines have.
+python_without_keras <- function() {
+  python <- Sys.which("python3")
+  skip_if(!nzchar(python), "no python3 on PATH to make a Python without Keras")
+  bare <- tempfile("bare-venv-", tmpdir = test_root)
+  processx::run(python, c("-m", "venv", "--without-pip", bare))
+  file.path(bare, "bin", "python")
 }

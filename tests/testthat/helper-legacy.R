@@ -2,12 +2,6 @@
 # and this test session is bound to Keras 3: Keras 2.3.1 tests run in fresh R processes.
 legacy_python <- kswitch:::env_python(kswitch:::default_legacy_envname())
 
-skip_if_no_legacy <- function() {
-  skip_if_not(file.exists(legacy_python), paste(
-    "the Keras 2.3.1 environment is not installed:",
-    'kswitch::install_backends(c("keras2-tensorflow", "theano", "cntk")) or make legacy-env'))
-}
-
 # Theano compiles C code into base_compiledir (default ~/.theano): keep it in the test root.
 in_legacy_r <- function(code, args = list(), env = character()) {
   in_fresh_r(code, args = args, env = c(

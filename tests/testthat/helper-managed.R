@@ -1,19 +1,8 @@
 # reticulate's managed Python (reticulate >= 1.41): `make managed-python` sets up uv and a
 # Python uv takes as managed in KSWITCH_MANAGED_ROOT, which `make test-r-cran` passes on. A
 # child R session then gets an ephemeral environment built by uv, as a keras3 user without
-# an `r-keras` env does: reticulate's virtualenv root is an empty directory there.
-skip_without_managed <- function() {
-  skip_without_keras3()
-  if (utils::packageVersion("reticulate") < "1.41") {
-    skip("managed Python needs reticulate >= 1.41 (py_require())")
-  }
-  root <- Sys.getenv("KSWITCH_MANAGED_ROOT")
-  if (!nzchar(root) || !file.exists(file.path(root, "uv-tool", "bin", "uv"))) {
-    skip("no uv set up for managed Python (`make test-r-cran` runs `make managed-python`)")
-  }
-  root
-}
-
+# an `r-keras` env does: reticulate's virtualenv root is an empty directory there (the
+# environment variables below; skip_without_managed() is in helper-skips.R).
 managed_env <- function(root, ...) {
   c(RETICULATE_UV = file.path(root, "uv-tool", "bin", "uv"),
     UV_PYTHON_INSTALL_DIR = file.path(root, "python"),

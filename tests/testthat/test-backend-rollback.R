@@ -1,4 +1,5 @@
 test_that("a failed switch is rolled back: same backend, still trains, file unchanged", {
+  skip_without_backends("tensorflow", "jax", "torch")
   home <- local_test_home()
   path <- write_config(home, '{"backend": "tensorflow", "custom": 1}')
   before <- read_bytes(path)
@@ -50,6 +51,7 @@ test_that("a failed switch is rolled back: same backend, still trains, file unch
 })
 
 test_that("a failed first import leaves no half-imported Keras behind", {
+  skip_without_backends("tensorflow", "jax", "torch")
   local_test_home()
   out <- in_fresh_r(function(shadow) {
     library(kswitch)
@@ -85,6 +87,7 @@ session_state <- function() {
 }
 
 test_that("a failed write of a persisting call leaves the session as it was (parked tree)", {
+  skip_without_backends("tensorflow", "jax")
   home <- local_test_home()
   path <- write_config(home, '{"backend": "tensorflow", "custom": 1}')
   before <- read_bytes(path)
@@ -107,6 +110,7 @@ test_that("a failed write of a persisting call leaves the session as it was (par
 })
 
 test_that("a failed write keeps an outside KERAS_BACKEND and a loaded session as they were", {
+  skip_without_backends("tensorflow", "jax", "torch")
   home <- local_test_home()
   path <- write_config(home, '{"backend": "jax"}')
   before <- read_bytes(path)

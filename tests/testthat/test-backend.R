@@ -1,4 +1,5 @@
 test_that("switching after Keras is imported reloads Keras; a model fits after each switch", {
+  skip_without_backends("tensorflow", "jax", "torch", "numpy")
   local_test_home()
   on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
   for (name in c("tensorflow", "jax", "torch", "numpy", "jax", "tensorflow")) {
@@ -14,6 +15,7 @@ test_that("switching after Keras is imported reloads Keras; a model fits after e
 })
 
 test_that("use_backend() returns the previous backend invisibly and says what it did", {
+  skip_without_backends("tensorflow", "jax", "torch")
   local_test_home()
   quietly(use_backend("tensorflow", persist = FALSE))
   expect_invisible(quietly(previous <- use_backend("jax", persist = FALSE)))
@@ -25,6 +27,7 @@ test_that("use_backend() returns the previous backend invisibly and says what it
 })
 
 test_that("session settings survive switches", {
+  skip_without_backends("tensorflow", "torch")
   local_test_home()
   quietly(use_backend("tensorflow", persist = FALSE))
   old <- list(k_set_epsilon(1e-4), k_set_floatx("float64"),
@@ -48,6 +51,7 @@ test_that("session settings survive switches", {
 })
 
 test_that("switching back reuses the same Keras module tree", {
+  skip_without_backends("tensorflow", "jax")
   local_test_home()
   quietly(use_backend("tensorflow", persist = FALSE))
   tf_keras <- keras_module()
@@ -61,6 +65,7 @@ test_that("switching back reuses the same Keras module tree", {
 })
 
 test_that("models fit on every backend after 10 round-trip swaps", {
+  skip_without_backends("tensorflow", "jax", "torch")
   local_test_home()
   on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
   for (i in 1:10) {
@@ -73,6 +78,7 @@ test_that("models fit on every backend after 10 round-trip swaps", {
 })
 
 test_that("the predict-only backends (numpy, openvino) load, predict and switch back", {
+  skip_without_backends("numpy", "openvino", "jax")
   local_test_home()
   # Importing openvino writes ~/intel (telemetry): give the child a home of its own, and name
   # the Python, since reticulate would look for its virtualenvs under that home.
@@ -98,6 +104,7 @@ test_that("the predict-only backends (numpy, openvino) load, predict and switch 
 })
 
 test_that("backends() lists every backend with its state", {
+  skip_without_backends("tensorflow", "jax")
   local_test_home()
   quietly(use_backend("jax", persist = FALSE))
   on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
@@ -121,6 +128,7 @@ test_that("backends() lists every backend with its state", {
 })
 
 test_that("use_backend(backend, FALSE) says FALSE went to gpu, not persist", {
+  skip_without_backends("jax")
   home <- local_test_home()
   withr::defer(quietly(use_backend(backend(), persist = FALSE)))
   before <- backend()
@@ -142,8 +150,7 @@ test_that("a KERAS_BACKEND this Keras cannot load is a config error from backend
 })
 
 test_that("keras_module() objects run on their own backend after a switch", {
-  skip_if_no_backend("jax")
-  skip_if_no_backend("tensorflow")
+  skip_without_backends("tensorflow", "jax")
   local_test_home()
   quietly(use_backend("tensorflow", persist = FALSE))
   x <- matrix(runif(6), 2)

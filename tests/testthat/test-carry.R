@@ -8,6 +8,7 @@ carry_state <- function(home) {
 }
 
 test_that("a keras_module() model carries, says so, and leaves the session on `to`", {
+  skip_without_backends("tensorflow", "jax", "torch")
   home <- local_test_home()
   write_config(home, '{"backend": "jax"}')
   before <- read_bytes(file.path(home, "keras.json"))
@@ -34,6 +35,7 @@ test_that("a keras_module() model carries, says so, and leaves the session on `t
 })
 
 test_that("bad inputs: each its classed error, with nothing changed", {
+  skip_without_backends("tensorflow", "jax", "torch")
   home <- local_test_home()
   write_config(home, '{"backend": "tensorflow", "mine": 1}')
   local_backend("tensorflow")

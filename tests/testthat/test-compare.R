@@ -39,6 +39,7 @@ test_that("tutorial_data() makes the tutorial's data from a seed, leaving the ca
 })
 
 test_that("tutorial_task() is the tutorial's model: layers, optimizer, loss, epochs, batches", {
+  skip_without_backends("tensorflow", "jax")
   local_test_home()
   quietly(use_backend("jax", persist = FALSE))
   on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
@@ -69,6 +70,7 @@ test_that("tutorial_task() is the tutorial's model: layers, optimizer, loss, epo
 })
 
 test_that("the default task runs for real: one row per run with times, versions and metrics", {
+  skip_without_backends("torch")
   home <- local_test_home()
   result <- compare_backends(backends = "torch", repeats = 1, isolate = "session",
                              verbose = FALSE)
@@ -90,6 +92,7 @@ test_that("the default task runs for real: one row per run with times, versions 
 })
 
 test_that("a user's model function: its metrics become columns, each run has its own seed", {
+  skip_without_backends("jax", "torch")
   local_test_home()
   result <- compare_backends(tiny_model, backends = c("jax", "torch"), repeats = 2,
                              isolate = "session", seed = 7, verbose = FALSE)
@@ -125,6 +128,7 @@ test_that("a user's model function: its metrics become columns, each run has its
 })
 
 test_that("a failing backend gets a row saying why, and the others still run", {
+  skip_without_backends("jax", "torch", "numpy")
   local_test_home()
   stop_on_torch <- function(keras, seed, step) {
     if (keras$config$backend() == "torch") stop("this model refuses torch")
@@ -167,6 +171,7 @@ test_that("a failing backend gets a row saying why, and the others still run", {
 })
 
 test_that("session isolation leaves the backend, settings and keras.json as they were", {
+  skip_without_backends("tensorflow", "jax", "torch")
   home <- local_test_home()
   write_config(home, '{"backend": "jax", "epsilon": 1e-04, "nnx_enabled": false}')
   quietly(use_backend("tensorflow", persist = FALSE))
@@ -199,6 +204,7 @@ test_that("session isolation leaves the backend, settings and keras.json as they
 })
 
 test_that("process isolation runs each run in a new R process; the session is untouched", {
+  skip_without_backends("tensorflow", "jax", "torch")
   home <- local_test_home()
   write_config(home, '{"backend": "tensorflow", "epsilon": 1e-04}')
   quietly(use_backend("torch", persist = FALSE))
@@ -224,6 +230,7 @@ test_that("process isolation runs each run in a new R process; the session is un
 })
 
 test_that("plot() draws fit time and accuracy per backend into a file", {
+  skip_without_backends("jax", "numpy")
   local_test_home()
   classify <- function(keras, seed, step) {
     x <- withr::with_seed(seed, matrix(stats::runif(40), ncol = 2))
@@ -297,6 +304,7 @@ test_that("bad arguments are classed errors naming the argument; nothing runs", 
 })
 
 test_that("Ctrl-C during a session comparison leaves the session on its backend", {
+  skip_without_backends("tensorflow", "jax")
   home <- local_test_home()
   write_config(home, '{"backend": "tensorflow", "floatx": "float32"}')
   before <- read_bytes(file.path(home, "keras.json"))

@@ -2,6 +2,7 @@
 # decorators on Keras 2.3.1 (in a new R process: see helper-legacy.R).
 
 test_that("k_symbolic() compiles on Keras 3: tf.function, jax.jit; an error elsewhere", {
+  skip_without_backends("tensorflow", "jax", "torch")
   local_test_home()
   on.exit(quietly(use_backend("tensorflow", persist = FALSE)), add = TRUE)
   quietly(use_backend("tensorflow", persist = FALSE))

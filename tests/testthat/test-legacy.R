@@ -110,6 +110,7 @@ test_that("a hand-edited keras.json saying theano: library(kswitch) and Keras ru
 })
 
 test_that("in a Keras 3 session theano is a classed error saying how to get it", {
+  skip_without_backends("tensorflow")
   home <- local_test_home()
   err <- expect_error(use_backend("theano"), class = "kswitch_error_backend_elsewhere")
   expect_s3_class(err, "kswitch_error_backend_unavailable")
@@ -124,6 +125,7 @@ test_that("in a Keras 3 session theano is a classed error saying how to get it",
 })
 
 test_that("a keras.json saying theano in a Keras 3 session: clear error, nothing breaks", {
+  skip_without_backends("jax")
   home <- local_test_home()
   path <- write_config(home, '{"backend": "theano", "epsilon": 1e-05}')
   before <- read_bytes(path)

@@ -2,6 +2,7 @@
 # these run in a new R process.
 
 test_that("library(kswitch) starts no Python; config functions import no Keras", {
+  skip_without_backends("tensorflow", "jax")
   local_test_home()
   out <- in_fresh_r(function() {
     library(kswitch)
@@ -26,6 +27,7 @@ test_that("library(kswitch) starts no Python; config functions import no Keras",
 })
 
 test_that("switching before Keras is imported: Keras loads on the new backend and trains", {
+  skip_without_backends("torch")
   local_test_home()
   out <- in_fresh_r(function(helper) {
     library(kswitch)
@@ -38,6 +40,7 @@ test_that("switching before Keras is imported: Keras loads on the new backend an
 })
 
 test_that("keras.json decides at start-up, and KERAS_BACKEND set outside R overrides it", {
+  skip_without_backends("tensorflow", "jax", "torch")
   home <- local_test_home()
   write_config(home, '{"backend": "jax", "epsilon": 1e-04}')
   out <- in_fresh_r(function() {

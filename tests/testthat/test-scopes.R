@@ -11,6 +11,7 @@ scope_state <- function(home) {
 python_env <- function(name) reticulate::import("os")$environ$get(name)
 
 test_that("with_backend() and local_backend() switch for the scope and restore after", {
+  skip_without_backends("tensorflow", "jax", "torch")
   home <- local_test_home()
   write_config(home, '{"backend": "jax", "epsilon": 1e-07, "mine": true}')
   quietly(use_backend("tensorflow", persist = FALSE))
@@ -34,6 +35,7 @@ test_that("with_backend() and local_backend() switch for the scope and restore a
 })
 
 test_that("the previous state comes back when the code fails, and scopes nest", {
+  skip_without_backends("tensorflow", "jax", "torch")
   home <- local_test_home()
   write_config(home, '{"backend": "tensorflow"}')
   quietly(use_backend("tensorflow", persist = FALSE))
@@ -54,6 +56,7 @@ test_that("the previous state comes back when the code fails, and scopes nest", 
 })
 
 test_that("bad scope arguments change nothing: the switch is checked before it happens", {
+  skip_without_backends("tensorflow")
   home <- local_test_home()
   write_config(home, '{"backend": "tensorflow"}')
   quietly(use_backend("tensorflow", persist = FALSE))
@@ -68,6 +71,7 @@ test_that("bad scope arguments change nothing: the switch is checked before it h
 })
 
 test_that("a scope in a session that had not imported Keras leaves it not imported", {
+  skip_without_backends("torch")
   home <- local_test_home()
   path <- write_config(home, '{"backend": "jax", "epsilon": 0.001}')
   before <- read_bytes(path)

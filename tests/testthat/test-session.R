@@ -1,4 +1,5 @@
 test_that("setters return the old value invisibly and getters read Keras's value", {
+  skip_without_backends("tensorflow")
   local_test_home()
   expect_invisible(old <- k_set_epsilon(1e-3))
   on.exit(k_set_epsilon(old), add = TRUE)
@@ -17,6 +18,7 @@ test_that("setters return the old value invisibly and getters read Keras's value
 })
 
 test_that("setters with persist = TRUE write keras.json too", {
+  skip_without_backends("tensorflow")
   home <- local_test_home()
   old <- list(k_set_epsilon(1e-4, persist = TRUE), k_set_floatx("float64", persist = TRUE),
               k_set_image_data_format("channels_first", persist = TRUE))
@@ -32,6 +34,7 @@ test_that("setters with persist = TRUE write keras.json too", {
 })
 
 test_that("k_clear_session() resets Keras's global state and keeps the settings", {
+  skip_without_backends("tensorflow")
   local_test_home()
   old <- k_set_epsilon(1e-2)
   on.exit(k_set_epsilon(old), add = TRUE)
@@ -46,16 +49,19 @@ test_that("k_clear_session() resets Keras's global state and keeps the settings"
 })
 
 test_that("k_shape() gives integer dims, NA where unknown", {
-  local_test_home()
-  keras <- keras_module()
-  expect_identical(k_shape(matrix(0, 2, 3)), c(2L, 3L))
+  expect_identical(k_shape(matrix(0, 2, 3)), c(2L, 3L))  # R arrays: without Python
   expect_identical(k_shape(1:5), 5L)
   expect_identical(k_shape(array(0, c(2, 3, 4))), c(2L, 3L, 4L))
+  expect_identical(k_shape(TRUE), 1L)
+  skip_without_backends("tensorflow")
+  local_test_home()
+  keras <- keras_module()
   expect_identical(k_shape(keras$ops$ones(list(4L, 1L))), c(4L, 1L))
   expect_identical(k_shape(keras$Input(shape = list(20L))), c(NA, 20L))
 })
 
 test_that("k_set_floatx() reaches layers built after it, also after a switch", {
+  skip_without_backends("tensorflow", "jax", "torch")
   local_test_home()
   quietly(use_backend("jax", persist = FALSE))
   keras <- keras_module()
@@ -70,6 +76,7 @@ test_that("k_set_floatx() reaches layers built after it, also after a switch", {
 })
 
 test_that("a dtype policy the user chose is left alone by k_set_floatx()", {
+  skip_without_backends("tensorflow")
   local_test_home()
   keras <- keras_module()
   keras$config$set_dtype_policy("mixed_float16")

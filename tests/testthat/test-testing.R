@@ -1,22 +1,33 @@
 # skip_if_no_backend() and for_each_backend(), run as a package's tests would run them.
 
 test_that("skip_if_no_backend() passes an installed backend and rejects a non-backend", {
+  skip_without_backends("jax")
   expect_invisible(skip_if_no_backend("jax"))
+  expect_true(backend_available("jax"))
   expect_error(skip_if_no_backend("jaxx"), class = "kswitch_error_backend_unknown")
+  expect_error(backend_available("Jax"), class = "kswitch_error_backend_unknown")
 })
 
 test_that("skip_if_no_backend() skips with the reason where Keras is missing", {
-  bare <- tempfile("bare-venv-", tmpdir = test_root)
-  python <- Sys.which("python3")
-  skip_if(!nzchar(python), "no python3 on PATH to make a Python without Keras")
-  processx::run(python, c("-m", "venv", "--without-pip", bare))
+  python <- python_without_keras()
   out <- in_fresh_r(function() {
     skip <- tryCatch(kswitch::skip_if_no_backend("jax"), skip = identity)
-    list(class = class(skip), message = conditionMessage(skip))
-  }, env = c(RETICULATE_PYTHON = file.path(bare, "bin", "python")))
+    list(class = class(skip), message = conditionMessage(skip),
+         available = kswitch::backend_available("jax"))
+  }, env = c(RETICULATE_PYTHON = python))
   expect_true("skip" %in% out$class)
   expect_match(out$message, "Keras is not installed in this Python (", fixed = TRUE)
-  expect_match(out$message, bare, fixed = TRUE)
+  expect_match(out$message, dirname(dirname(python)), fixed = TRUE)
+  expect_false(out$available)
+})
+
+test_that("backend_available() is FALSE, not an error, where no Python can start", {
+  out <- in_fresh_r(function() {
+    skip <- tryCatch(kswitch::skip_if_no_backend("jax"), skip = identity)
+    list(available = kswitch::backend_available("torch"), skip = conditionMessage(skip))
+  }, env = c(RETICULATE_PYTHON = file.path(test_root, "no-such-python", "bin", "python")))
+  expect_false(out$available)
+  expect_match(out$skip, "Python cannot start here for Keras", fixed = TRUE)
 })
 
 # A test file of the kind a package would have, run by testthat in a new R process.
@@ -38,6 +49,7 @@ run_test_file <- function(code) {
 }
 
 test_that("for_each_backend() runs the test once per backend, each failure labelled", {
+  skip_without_backends("tensorflow", "jax", "torch")
   local_test_home()
   out <- run_test_file(c(
     "library(kswitch)",
@@ -77,6 +89,7 @@ test_that("for_each_backend() skips a backend that is not installed, saying why"
 })
 
 test_that("an example package's own tests pass on tensorflow, jax and torch via the helpers", {
+  skip_without_backends("tensorflow", "jax", "torch")
   home <- local_test_home()
   path <- write_config(home, '{"backend": "tensorflow", "mine": 1}')
   before <- read_bytes(path)
