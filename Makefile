@@ -5,7 +5,7 @@ SHELL := /bin/bash
 R_DEBS := r-base-core r-base-dev r-cran-reticulate r-cran-testthat r-cran-withr \
           r-cran-jsonlite r-cran-cli r-cran-rlang r-cran-callr r-cran-knitr r-cran-rmarkdown \
           r-cran-roxygen2 pandoc r-cran-pkgdown chromium \
-          r-cran-lintr r-cran-covr
+          r-cran-lintr r-cran-covr qpdf
 BACKENDS := c("tensorflow", "jax", "torch", "openvino")
 VERSION := $(shell sed -n 's/^Version: //p' DESCRIPTION)
 # The environments' Pythons, by kswitch's own rule (after `make install`).
@@ -18,7 +18,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: setup system-deps install python-env legacy-env cran-packages demo test test-python \
-        test-r test-r-cran leftovers-check managed-python user-project reliability reliability-doc bench \
+        test-r-without-keras test-r test-r-cran leftovers-check managed-python user-project reliability reliability-doc bench \
         coverage docs lint site site-check clean
 
 setup: system-deps install python-env legacy-env cran-packages
@@ -95,7 +95,8 @@ user-project:
 demo: setup
 	R_LIBS="$(CRAN_LIB)" Rscript demo/backends.R man/figures/compare-backends.png
 
-test: setup lint test-python test-r test-r-cran reliability leftovers-check site-check
+test: setup lint test-python test-r-without-keras test-r test-r-cran reliability leftovers-check \
+      site-check
 
 # Every test run below goes through tools/leftovers.sh: a private TMPDIR and HOME for all it
 # starts, then a look at what it left there and, by name, in the real /tmp and ~.
@@ -109,10 +110,15 @@ test-python:
 # R CMD build (vignettes too) and check with the examples' Keras config kept in check/ (the
 # tests isolate their own), R's own detritus checks on (the check's temporary directory and
 # the check directory), all under tools/leftovers.sh.
+# R CMD build copies the whole directory before it drops what .Rbuildignore lists (.cache:
+# gigabytes of environments): the checks build from the tree as a clone has it.
+source-copy = rm -rf $(1) && mkdir -p $(1) && git ls-files -co --exclude-standard -z | \
+  tar -c --null -T - -f - | tar -x -C $(1)
 test-r:
 	rm -rf check && mkdir -p check
-	cd check && export KERAS_HOME=$(CURDIR)/check/keras-home && \
-	  ../$(LEFTOVERS) r-cmd-check bash -c 'R CMD build .. >/dev/null && \
+	$(call source-copy,check/src)
+	cd check && export KERAS_HOME=$(CURDIR)/check/keras-home KSWITCH_TESTS_NEED_KERAS=true && \
+	  ../$(LEFTOVERS) r-cmd-check bash -c 'R CMD build src >/dev/null && \
 	  _R_CHECK_SYSTEM_CLOCK_=FALSE _R_CHECK_FORCE_SUGGESTS_=FALSE \
 	  _R_CHECK_THINGS_IN_TEMP_DIR_=TRUE _R_CHECK_THINGS_IN_CHECK_DIR_=TRUE \
 	  _R_CHECK_THINGS_IN_TEMP_DIR_EXCLUDE_="^__autograph_generated_file" \
@@ -122,10 +128,41 @@ test-r:
 	  { echo "R CMD check reported warnings, errors or left-over files"; exit 1; }
 	@$(call testthat_summary,check/kswitch.Rcheck/tests/testthat.Rout,testthat)
 
+# What CRAN's machines (and r-universe's, and a contributor's first devtools::check()) see:
+# R CMD build and R CMD check --as-cran where Keras is not. A private home, no kswitch
+# environment (an empty WORKON_HOME), RETICULATE_PYTHON a new virtualenv without Keras,
+# Debian's reticulate with neither keras3 nor keras installed, and offline (no remote
+# incoming checks, no clock check). No LaTeX here: --no-manual. What needs Keras skips,
+# saying why; the NOTEs allowed are the README's (Development).
+NO_R_KERAS := for (p in c("keras3", "keras")) if (nzchar(system.file(package = p))) \
+  stop(p, " is in the default library: this check needs one without it")
+# The README's NOTEs: the suggested keras3 and keras, not installed here; a new submission
+# (with the network).
+CRAN_CHECK_NOTES := checking package dependencies|checking CRAN incoming feasibility
+test-r-without-keras:
+	rm -rf check/without-keras && mkdir -p check/without-keras/workon
+	$(call source-copy,check/without-keras/src)
+	@Rscript -e '$(NO_R_KERAS)'
+	/usr/bin/python3 -m venv --without-pip check/without-keras/python
+	Rscript tools/offline-cran.R check/without-keras
+	cd check/without-keras && WORKON_HOME=$(CURDIR)/check/without-keras/workon \
+	  R_PROFILE=$(CURDIR)/check/without-keras/Rprofile \
+	  RETICULATE_PYTHON=$(CURDIR)/check/without-keras/python/bin/python \
+	  ../../$(LEFTOVERS) r-cmd-check-without-keras bash -c 'R CMD build src >/dev/null && \
+	  _R_CHECK_CRAN_INCOMING_REMOTE_=FALSE _R_CHECK_SYSTEM_CLOCK_=FALSE \
+	  _R_CHECK_FORCE_SUGGESTS_=FALSE R CMD check --as-cran --no-manual kswitch_$(VERSION).tar.gz'
+	@! grep -q "WARNING\|ERROR" check/without-keras/kswitch.Rcheck/00check.log || \
+	  { echo "R CMD check --as-cran without Keras: warnings or errors"; exit 1; }
+	@notes=$$(grep -E "\.\.\. NOTE$$" check/without-keras/kswitch.Rcheck/00check.log | \
+	  grep -v -E "$(CRAN_CHECK_NOTES)" || true); \
+	  [ -z "$$notes" ] || { echo "NOTEs the README does not list:"; echo "$$notes"; exit 1; }
+	@$(call testthat_summary,check/without-keras/kswitch.Rcheck/tests/testthat.Rout,testthat without Keras)
+
 # The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
 # tests run here; under Debian's reticulate they skip, saying why), against the installed
 # kswitch. The keras3-specific files run again under the previous keras3 release (its own
 # library, first on the path): kswitch reads keras3 internals that can change in any release.
+test-r-cran: export KSWITCH_TESTS_NEED_KERAS := true
 test-r-cran: install cran-packages managed-python user-project
 	mkdir -p check
 	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" KSWITCH_USER_PROJECT="$(USER_PROJECT)" R_LIBS="$(CRAN_LIB)" \
