@@ -17,9 +17,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 # TensorFlow's C++ start-up chatter (no GPU, oneDNN notes) hides the output that matters.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: setup system-deps install python-env legacy-env cran-packages demo test test-python \
-        test-r-without-keras test-r test-r-cran leftovers-check managed-python user-project reliability reliability-doc bench \
-        coverage docs lint site site-check clean
+.PHONY: setup system-deps install python-env legacy-env cran-packages demo test quick unit \
+        test-python testthat-cran test-r-without-keras test-r test-r-cran leftovers-check \
+        managed-python user-project reliability reliability-doc bench coverage docs lint site \
+        site-check clean
 
 setup: system-deps install python-env legacy-env cran-packages
 
@@ -95,8 +96,35 @@ user-project:
 demo: setup
 	R_LIBS="$(CRAN_LIB)" Rscript demo/backends.R man/figures/compare-backends.png
 
+# One pass of each suite of code (lint, pytest, the testthat suite on one reticulate, CRAN's),
+# without the checks around them (R CMD check, the keras3 1.4.0 pass, reliability, the site).
+unit: setup lint test-python testthat-cran
+
 test: setup lint test-python test-r-without-keras test-r test-r-cran reliability leftovers-check \
       site-check
+
+# The inner loop, under a minute (measured in the README): no environment set-up and no Keras
+# import. ruff; lintr (meanwhile, in the background); the pytest files that need only the
+# standard library (a Keras import there fails them); the R suite against kswitch installed
+# in a library of its own, with a Python without Keras, where what needs Keras skips.
+QUICK_PYTEST := test_config.py test_errors.py test_backends.py test_bind.py
+QUICK_R := testthat::test_dir("tests/testthat", package = "kswitch", load_package = "installed", \
+  stop_on_failure = TRUE, reporter = testthat::ProgressReporter$$new(show_praise = FALSE))
+QUICK_PYTHON = $(shell Rscript -e 'cat(pkgload::load_all(quiet = TRUE)$$env$$env_python("r-keras"))')
+quick:
+	rm -rf check/quick && mkdir -p check/quick/lib check/quick/workon
+	Rscript tools/lint.R > check/quick/lint.log 2>&1 & lint=$$!; \
+	  "$(QUICK_PYTHON)" -m ruff check --quiet inst/python tests/python && \
+	  (cd tests/python && KSWITCH_FORBID_KERAS=1 "$(QUICK_PYTHON)" -m pytest -q -p no:cacheprovider \
+	    $(QUICK_PYTEST) | tail -n 1) && \
+	  R CMD INSTALL --no-test-load --no-docs -l check/quick/lib . >check/quick/install.log 2>&1 && \
+	  /usr/bin/python3 -m venv --without-pip check/quick/python && \
+	  WORKON_HOME=$(CURDIR)/check/quick/workon RETICULATE_PYTHON=$(CURDIR)/check/quick/python/bin/python \
+	    R_LIBS=$(CURDIR)/check/quick/lib $(LEFTOVERS) quick-r Rscript -e '$(QUICK_R)' \
+	    > check/quick/testthat.log 2>&1 \
+	    || { tail -n 40 check/quick/testthat.log; exit 1; }; \
+	  $(call testthat_summary,check/quick/testthat.log,testthat without Keras); \
+	  wait $$lint || { cat check/quick/lint.log; exit 1; }; tail -n 1 check/quick/lint.log
 
 # Every test run below goes through tools/leftovers.sh: a private TMPDIR and HOME for all it
 # starts, then a look at what it left there and, by name, in the real /tmp and ~.
@@ -158,25 +186,29 @@ test-r-without-keras:
 	  [ -z "$$notes" ] || { echo "NOTEs the README does not list:"; echo "$$notes"; exit 1; }
 	@$(call testthat_summary,check/without-keras/kswitch.Rcheck/tests/testthat.Rout,testthat without Keras)
 
-# The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
-# tests run here; under Debian's reticulate they skip, saying why), against the installed
-# kswitch. The keras3-specific files run again under the previous keras3 release (its own
-# library, first on the path): kswitch reads keras3 internals that can change in any release.
-test-r-cran: export KSWITCH_TESTS_NEED_KERAS := true
-test-r-cran: install cran-packages managed-python user-project
+# The suite once, under CRAN's reticulate with keras3 and keras (the first part of
+# test-r-cran, and make unit's R part).
+testthat-cran: install cran-packages managed-python user-project
 	mkdir -p check
 	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" KSWITCH_USER_PROJECT="$(USER_PROJECT)" R_LIBS="$(CRAN_LIB)" \
 	  $(LEFTOVERS) testthat-cran Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
 	@$(call testthat_summary,check/testthat-cran.log,testthat)
+
+# The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
+# tests run here; under Debian's reticulate they skip, saying why), against the installed
+# kswitch. The keras3-specific files run again under the previous keras3 release (its own
+# library, first on the path): kswitch reads keras3 internals that can change in any release.
+test-r-cran testthat-cran: export KSWITCH_TESTS_NEED_KERAS := true
+test-r-cran: testthat-cran
 	KSWITCH_TEST_FILTER="$(KERAS3_TESTS)" KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" \
 	  KSWITCH_USER_PROJECT="$(USER_PROJECT)" \
 	  R_LIBS="$(KERAS3_PREVIOUS_LIB):$(CRAN_LIB)" $(LEFTOVERS) testthat-keras3-previous \
 	  Rscript tools/test-installed.R 2>&1 | tee check/testthat-keras3-previous.log
 	@$(call testthat_summary,check/testthat-keras3-previous.log,testthat (keras3 $(KERAS3_PREVIOUS)))
 
-# The leftovers check proven both ways: a program adding and removing files in /tmp and ~
-# during a run does not fail it; a file a test leaks is caught, in the private TMPDIR or
-# home and, by name, in the real /tmp.
+# The leftovers check proven both ways, with overlays (as root) and by name: a program adding
+# and removing files in /tmp and ~ during a run does not fail it; a file a test leaks is
+# caught, in the private TMPDIR or home and in the real /tmp and ~.
 leftovers-check: install
 	tools/leftovers-selftest.sh
 

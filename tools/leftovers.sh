@@ -78,6 +78,7 @@ new_entries() {
 }
 
 status=0
+started=$SECONDS
 # Where things outside the private home must still be found: kswitch's environments
 # (reticulate's virtualenv root), pyenv's Pythons, rustup's toolchains (its shims write
 # their settings into a new home), the user's R library.
@@ -88,6 +89,7 @@ in_overlays env HOME="$private/home" TMPDIR="$private/tmp" \
   R_LIBS_USER="${R_LIBS_USER:-$(Rscript -e 'cat(path.expand(Sys.getenv("R_LIBS_USER")))')}" \
   "$@" || status=$?
 
+echo "[$name: $((SECONDS - started)) s]"  # the README's time per suite
 left=$(cd "$private" && find tmp home -mindepth 1 | grep -Ev "$EXPECTED" |
        sed "s|^|$private/|" || true)
 new=$(new_entries | grep -E "$PATTERN" || true)

@@ -8,6 +8,17 @@ import pytest
 PYTHON_DIR = os.path.join(os.path.dirname(__file__), "..", "..", "inst", "python")
 sys.path.insert(0, os.path.abspath(PYTHON_DIR))
 
+# `make quick` runs the files that need only the standard library with KSWITCH_FORBID_KERAS
+# set: there an import of Keras or a backend (slow, and not what they test) fails the run.
+FORBIDDEN = ("keras", "tensorflow", "jax", "torch", "openvino", "numpy")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    imported = [m for m in FORBIDDEN if m in sys.modules]
+    if os.environ.get("KSWITCH_FORBID_KERAS") and imported:
+        print("\nKSWITCH_FORBID_KERAS: these tests imported {}".format(", ".join(imported)))
+        session.exitstatus = 1
+
 
 @pytest.fixture
 def legacy_python():
