@@ -29,7 +29,8 @@ SHELL = """
 
 def shell(code, tmp_path):
     pytest.importorskip("IPython", reason="IPython is not installed (make python-env)")
-    return json.loads(run_fresh(textwrap.dedent(SHELL) + textwrap.dedent(code), tmp_path))
+    return json.loads(run_fresh(textwrap.dedent(SHELL) + textwrap.dedent(code), tmp_path,
+                                env_overrides={"IPYTHONDIR": str(tmp_path / "ipython")}))
 
 
 def test_status_bad_input_and_completion_before_keras(tmp_path):

@@ -14,13 +14,14 @@ ROOT = os.path.abspath(os.path.join(PYTHON_DIR, "..", ".."))
 NOTEBOOK = os.path.join(ROOT, "notebooks", "kswitch-in-jupyter.ipynb")
 
 # Run in a child Python: nbclient starts the kernel named argv[3] (with the kernel's working
-# directory argv[4]) and writes the executed notebook to argv[2].
+# directory argv[4]; errors allowed when argv[5] is "1") and writes the executed notebook to
+# argv[2].
 DRIVER = """
 import sys
 import nbformat
 from nbclient import NotebookClient
 nb = nbformat.read(sys.argv[1], as_version=4)
-NotebookClient(nb, kernel_name=sys.argv[3], timeout=600,
+NotebookClient(nb, kernel_name=sys.argv[3], timeout=600, allow_errors=sys.argv[5] == "1",
                resources={"metadata": {"path": sys.argv[4]}}).execute()
 nbformat.write(nb, sys.argv[2])
 """
@@ -40,14 +41,16 @@ def jupyter_env(tmp_path, pythonpath=None):
     return env
 
 
-def execute(notebook, tmp_path, kernel="python3", pythonpath=None, python=sys.executable):
+def execute(notebook, tmp_path, kernel="python3", pythonpath=None, allow_errors=False,
+            python=sys.executable):
     """``notebook`` executed by nbclient; the executed notebook (a dict)."""
     pytest.importorskip("nbclient", reason="nbclient is not installed (make python-env)")
     pytest.importorskip("ipykernel", reason="ipykernel is not installed (make python-env)")
     work = tmp_path / "work"
     work.mkdir(exist_ok=True)
     out = tmp_path / "executed.ipynb"
-    run = subprocess.run([python, "-c", DRIVER, str(notebook), str(out), kernel, str(work)],
+    run = subprocess.run([python, "-c", DRIVER, str(notebook), str(out), kernel, str(work),
+                          "1" if allow_errors else "0"],
                          env=jupyter_env(tmp_path, pythonpath), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, universal_newlines=True, timeout=900)
     assert run.returncode == 0, run.stderr[-4000:]
