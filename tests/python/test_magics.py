@@ -13,6 +13,7 @@ SHELL = """
     from IPython.utils.capture import capture_output
 
     ip = start_ipython()
+    ip.Completer.use_jedi = False  # jedi would cache in ~/.cache; kswitch's completer is not jedi
     path = os.path.join(os.environ["KERAS_HOME"], "keras.json")
 
     def run(cell):

@@ -39,7 +39,7 @@ from .public import (  # noqa: F401
     use_backend,
 )
 
-# Kept equal to DESCRIPTION's Version (tests/python/test_public.py checks it); the wheel's
+# Kept equal to DESCRIPTION's Version (tests/python/test_api_public.py checks it); the wheel's
 # version is read from DESCRIPTION (pyproject.toml).
 __version__ = "0.1.0"
 

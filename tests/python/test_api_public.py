@@ -1,7 +1,9 @@
-"""kswitch's public Python API (``import kswitch``): the face Python and Jupyter users call.
+"""kswitch's public Python API (``import kswitch``, public.py): the face Python and Jupyter
+users call, over api.py.
 
 Through the public names only. What imports Keras runs in a fresh Python (Keras's import
-state is process-wide), with real backends.
+state is process-wide), with real backends; the rest here, before test_objects.py imports
+Keras into this process (as test_api.py).
 """
 
 import json
