@@ -219,3 +219,14 @@ def test_a_failed_switch_leaves_the_session_and_names_as_they_were(tmp_path):
         "Switching to \"jax\" failed; the session is still on \"tensorflow\", unchanged.",
         True, "tensorflow", "tensorflow"]
 
+
+
+def test_the_site_article_documents_every_public_name():
+    article = os.path.join(ROOT, "vignettes", "articles", "python.Rmd")
+    if not os.path.exists(article):
+        pytest.skip("the site's articles are not beside inst/python")
+    with open(article) as f:
+        text = f.read()
+    for name in kswitch.__all__:
+        if name != "BackendTable":
+            assert "`{}".format(name) in text or "kswitch.{}".format(name) in text, name

@@ -44,7 +44,8 @@ def test_the_project_is_pure_python_with_no_dependency():
 def test_the_r_build_ignores_the_python_distributions_files():
     with open(os.path.join(ROOT, ".Rbuildignore")) as f:
         ignored = [re.compile(line.strip()) for line in f if line.strip()]
-    for path in ("pyproject.toml", "notebooks", "inst/python/README.md", "dist", "build"):
+    for path in ("pyproject.toml", "notebooks", "inst/python/README.md", "dist", "build",
+                 "vignettes/articles"):
         assert any(p.search(path) for p in ignored), path
     assert not any(p.search("inst/python/kswitch/public.py") for p in ignored)
 
