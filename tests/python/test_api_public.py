@@ -15,9 +15,17 @@ import typing
 import kswitch
 import pytest
 from conftest import PYTHON_DIR, run_fresh
+from kswitch import registry
 
 ROOT = os.path.abspath(os.path.join(PYTHON_DIR, "..", ".."))
 PUBLIC = ["use_backend", "backend", "backends", "backend_scope", "carry_model"]
+
+
+@pytest.fixture(autouse=True)
+def own_session(monkeypatch):
+    """The public API names this Python's kind ("python") in registry.SESSION: each test gets
+    its own copy, so the tests after these see the default."""
+    monkeypatch.setattr(registry, "SESSION", dict(registry.SESSION))
 
 
 @pytest.fixture
@@ -114,6 +122,7 @@ def test_bad_input_changes_nothing(no_keras, call, error, message):
     before = os.environ.get("KERAS_BACKEND")
     with pytest.raises(error) as raised:
         call()
+    assert registry.SESSION["kind"] == "python"  # outside R: the fixes say pip
     # The message R shows, word for word: the first line; the bullets follow it.
     assert str(raised.value).startswith(message)
     assert str(raised.value).splitlines()[0] == raised.value.to_dict()["message"]

@@ -150,6 +150,7 @@ def test_managed_request_refuses_an_unknown_or_legacy_backend():
     ("RETICULATE_PYTHON", 'reticulate::py_install(c("jax"))'),
     ("project", 'reticulate::py_install(c("jax"))'),
     ("other", 'reticulate::py_install(c("jax"))'),
+    ("python", " -m pip install kswitch_no_such_module`, then switch again."),  # outside R
 ])
 def test_not_installed_fix_depends_on_the_kind_of_python(monkeypatch, kind, says):
     monkeypatch.setitem(registry.SESSION, "kind", kind)

@@ -131,6 +131,7 @@ def test_the_api_from_a_fresh_virtualenv(fresh_python, tmp_path):
             kswitch.use_backend("torch")
         except kswitch.BackendUnavailableError as e:
             out["torch"] = str(e).splitlines()[0]
+            out["fix"] = e.fix
         out["table"] = [(r["backend"], r["installed"], r["active"]) for r in kswitch.backends()]
         print(json.dumps(out))
     """)
@@ -140,6 +141,8 @@ def test_the_api_from_a_fresh_virtualenv(fresh_python, tmp_path):
     assert out["switched"] == ["jax", "jax", True]
     assert out["torch"] == "The \"torch\" backend is not installed in this Python ({}).".format(
         fresh_python)
+    assert out["fix"] == "Install it into this Python with `{} -m pip install torch`, then " \
+        "switch again.".format(fresh_python)
     assert out["table"] == [["tensorflow", False, False], ["jax", True, True],
                             ["torch", False, False], ["numpy", True, False],
                             ["openvino", False, False]]

@@ -79,6 +79,7 @@ class KerasBackendMagics(Magics):
         %%keras_backend torch           run this cell on torch; the backend back after
         """
         name, persist = _parse(line, cell is not None)
+        public._python_session()
         namespace = self.shell.user_ns
         if cell is None and name is None:
             try:

@@ -53,6 +53,7 @@ def use_backend(backend: str, persist: bool = False) -> None:
     >>> kswitch.backend()
     'jax'
     """
+    _python_session()
     _check_flag(persist, "persist")
     api.use_backend(backend, persist=persist)
     rebind(_caller_namespace())
@@ -68,6 +69,7 @@ def backend() -> str:
         ConfigError: ``KERAS_BACKEND`` or ``keras.json`` names a backend this Keras cannot
             load.
     """
+    _python_session()
     return api.backend()
 
 
@@ -135,6 +137,7 @@ class backend_scope:
                  floatx: Optional[str] = None,
                  image_data_format: Optional[str] = None) -> None:
         # Checked now, as R's with_backend() does, so a bad scope fails where it is written.
+        _python_session()
         if backend is not None:
             registry.get_backend(backend)
         self._args = {"backend": backend, "epsilon": epsilon, "floatx": floatx,
@@ -181,9 +184,20 @@ def carry_model(model: Any, to: str) -> Any:
         NotSerializableError: a part of it Keras cannot save, or ``to`` has not registered.
         CarryFailedError: loading it on ``to`` failed.
     """
+    _python_session()
     moved = api.carry_model(model, to)["model"]
     rebind(_caller_namespace())
     return moved
+
+
+def _python_session() -> None:
+    """Used from Python itself, not from R (whose Python has reticulate's rpytools loaded and
+    names its kind when it binds): the errors' fixes say pip, not install_backends()."""
+    if "rpytools" not in sys.modules and registry.SESSION == _DEFAULT_SESSION:
+        registry.SESSION.update(kind="python", by="python", python=sys.executable)
+
+
+_DEFAULT_SESSION = dict(registry.SESSION)
 
 
 def _check_flag(value: Any, argument: str) -> None:
