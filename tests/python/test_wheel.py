@@ -185,3 +185,21 @@ def test_the_magics_in_a_jupyter_kernel_of_the_fresh_virtualenv(fresh_python, tm
     assert text[5].splitlines()[1].startswith(os.path.dirname(os.path.dirname(fresh_python)))
     assert "UsageError" in text[6] and "The \"torch\" backend is not installed" in text[6]
     assert not [t for t in text[:6] if "ERROR" in t]
+
+
+@pytest.mark.parametrize("version", ["3.9", "3.10", "3.11", "3.12", "3.13"])
+def test_the_package_imports_and_answers_on_every_supported_python(version, tmp_path):
+    """Python >= 3.9, as pyproject.toml says: pyenv's interpreters (no Keras in them), with
+    kswitch from the tree."""
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    found = sorted(v for v in os.listdir(os.path.join(root, "versions"))
+                   if v.startswith(version + ".")) if os.path.isdir(root) else []
+    if not found:
+        pytest.skip("no Python {} under {}".format(version, root))
+    python = os.path.join(root, "versions", found[-1], "bin", "python3")
+    env = dict(os.environ, PYTHONPATH=os.path.abspath(PYTHON_DIR),
+               KERAS_HOME=str(tmp_path / "keras-home"), KERAS_BACKEND="")
+    env.pop("LD_LIBRARY_PATH", None)
+    out = run([python, "-c", "import sys, kswitch; t = kswitch.backends(); "
+               "print(kswitch.backend(), len(t), 'keras' in sys.modules)"], env=env)
+    assert out.splitlines()[-1] == "tensorflow 5 False"
