@@ -239,3 +239,46 @@ def test_the_site_article_documents_every_public_name():
     for name in kswitch.__all__:
         if name != "BackendTable":
             assert "`{}".format(name) in text or "kswitch.{}".format(name) in text, name
+
+
+def test_scopes_restore_on_failure_nest_and_leave_keras_unimported(tmp_path):
+    """The R scope tests' cases, through backend_scope: a failing block, nested scopes, and a
+    scope in a process that had not imported Keras."""
+    home = tmp_path / "kh"
+    home.mkdir()
+    (home / "keras.json").write_text('{"backend": "jax", "epsilon": 0.001, "mine": true}')
+    out = run_fresh("""
+        import json, os, sys
+        import kswitch
+        path = os.path.join(os.environ["KERAS_HOME"], "keras.json")
+        file = open(path).read()
+        out = {}
+        with kswitch.backend_scope("torch", epsilon=0.5):
+            import keras
+            out["inside"] = [keras.config.backend(), keras.config.epsilon()]
+        out["after"] = ["keras" in sys.modules, os.environ.get("KERAS_BACKEND"),
+                        kswitch.backend()]
+        import keras  # now on the file's backend, with the file's settings
+        out["first_use"] = [keras.config.backend(), keras.config.epsilon()]
+        try:
+            with kswitch.backend_scope("tensorflow"):
+                keras.config.set_epsilon(0.5)
+                raise RuntimeError("inside the scope")
+        except RuntimeError:
+            pass
+        out["failed"] = [keras.config.backend(), keras.config.epsilon()]
+        with kswitch.backend_scope("tensorflow"):
+            with kswitch.backend_scope("torch", epsilon=0.25):
+                inner = [keras.config.backend(), keras.config.epsilon()]
+            out["nested"] = inner + [keras.config.backend(), keras.config.epsilon()]
+        out["end"] = [keras.config.backend(), keras.config.epsilon(), open(path).read() == file,
+                      os.environ.get("KERAS_BACKEND")]
+        print(json.dumps(out))
+    """, tmp_path, env_overrides={"KERAS_HOME": str(home)})
+    out = json.loads(out)
+    assert out["inside"] == ["torch", 0.5]
+    assert out["after"] == [False, "", "jax"]  # as it was (run_fresh sets it empty)
+    assert out["first_use"] == ["jax", 0.001]
+    assert out["failed"] == ["jax", 0.001]
+    assert out["nested"] == ["torch", 0.25, "tensorflow", 0.001]
+    assert out["end"] == ["jax", 0.001, True, ""]
