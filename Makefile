@@ -19,8 +19,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: setup system-deps install python-env legacy-env cran-packages demo test quick unit \
         test-python testthat-cran test-r-without-keras test-r test-r-cran leftovers-check \
-        managed-python user-project reliability reliability-doc bench coverage docs lint site \
-        site-check clean
+        managed-python user-project reliability reliability-doc bench python-dist coverage docs \
+        lint site site-check clean
 
 setup: system-deps install python-env legacy-env cran-packages
 
@@ -34,8 +34,10 @@ system-deps:
 install:
 	R CMD INSTALL --no-test-load . >/dev/null
 
+# Besides the test tools: IPython, ipykernel, nbclient and nbformat for the magics' and the
+# notebook's tests, and build for the wheel's (tests/python/test_wheel.py).
 python-env:
-	Rscript -e 'kswitch::install_backends($(BACKENDS), extra_packages = c("pytest", "ruff", "coverage"))' \
+	Rscript -e 'kswitch::install_backends($(BACKENDS), extra_packages = c("pytest", "ruff", "coverage", "ipython", "ipykernel", "nbclient", "nbformat", "build"))' \
 	  | grep -v '^Requirement already satisfied' || true
 	test -x "$(ENV_PYTHON)"
 
@@ -107,7 +109,7 @@ test: setup lint test-python test-r-without-keras test-r test-r-cran reliability
 # import. ruff; lintr (meanwhile, in the background); the pytest files that need only the
 # standard library (a Keras import there fails them); the R suite against kswitch installed
 # in a library of its own, with a Python without Keras, where what needs Keras skips.
-QUICK_PYTEST := test_config.py test_errors.py test_backends.py test_bind.py
+QUICK_PYTEST := test_config.py test_errors.py test_registry.py test_bind.py
 QUICK_R := testthat::test_dir("tests/testthat", package = "kswitch", load_package = "installed", \
   stop_on_failure = TRUE, reporter = testthat::ProgressReporter$$new(show_praise = FALSE))
 QUICK_PYTHON = $(shell Rscript -e 'cat(pkgload::load_all(quiet = TRUE)$$env$$env_python("r-keras"))')
@@ -131,8 +133,10 @@ quick:
 LEFTOVERS := tools/leftovers.sh run
 # The last testthat summary in log $(1), as "$(2): N passed, N failed, N skipped".
 testthat_summary = sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/$(2): \3 passed, \1 failed, \2 skipped/p' $(1) | tail -n 1
+# tests/python: the core, the Python API, the magics (IPython's shell), the example notebook
+# (nbclient on ipykernel) and the wheel in a fresh virtualenv (pip, from its cache).
 test-python:
-	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python
+	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python bench/python_face.py
 	$(LEFTOVERS) pytest bash -c 'cd tests/python && "$(ENV_PYTHON)" -m pytest -q -p no:cacheprovider .'
 
 # R CMD build (vignettes too) and check with the examples' Keras config kept in check/ (the
@@ -237,7 +241,8 @@ reliability-doc: install
 
 # bench/run.R rewrites bench/RESULTS.md; bench/keras3.R and bench/carry.R, with keras3, then
 # replace their sections (5 and 6); bench/managed.R, on managed Python, section 7;
-# bench/objects.R section 8; bench/kinds.R (which Python) section 9.
+# bench/objects.R section 8; bench/kinds.R (which Python) section 9; bench/python_face.py
+# (kswitch from Python against keras.config.set_backend()) section 10.
 bench: setup
 	Rscript bench/run.R
 	R_LIBS="$(CRAN_LIB)" Rscript bench/keras3.R
@@ -246,6 +251,12 @@ bench: setup
 	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript bench/managed.R
 	R_LIBS="$(CRAN_LIB)" Rscript bench/objects.R
 	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" R_LIBS="$(CRAN_LIB)" Rscript bench/kinds.R
+	"$(ENV_PYTHON)" bench/python_face.py
+
+# kswitch for Python: the wheel and sdist of inst/python/kswitch (pyproject.toml), in
+# check/dist; `pip install .` installs the same.
+python-dist:
+	"$(ENV_PYTHON)" -m build --outdir check/dist .
 
 # The pkgdown site, in check/site (_pkgdown.yml), offline (tools/site-build.R): kswitch
 # installed in a library of its own, the vignettes' and examples' Keras config kept in

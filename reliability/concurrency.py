@@ -41,7 +41,7 @@ def naive_update(updates, path):
 
 
 def writer(path, k, n, mode="kswitch"):
-    from kswitch import api, backends, config
+    from kswitch import api, config, registry
     update = config.update_config if mode == "kswitch" else naive_update
     rnd = random.Random(k)
     lost, counter, unknown = 0, 0, None
@@ -52,7 +52,7 @@ def writer(path, k, n, mode="kswitch"):
             continue
         updates = {"w%d" % k: counter + 1}
         if kind == 1:
-            updates["backend"] = rnd.choice(backends.NAMES)
+            updates["backend"] = rnd.choice(registry.NAMES)
         elif kind == 2:
             updates["epsilon"] = rnd.choice([1e-7, 1e-5, 1e-3]) * rnd.uniform(0.5, 2)
         elif kind == 3:

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 from conftest import run_fresh
-from kswitch import api, backends
+from kswitch import api, registry
 from kswitch.errors import BackendElsewhereError, ConfigError, UnknownBackendError
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(api.__file__)))
@@ -87,8 +87,8 @@ def test_importing_the_core_imports_no_keras_and_no_backend():
 def test_comparison_target_versions_and_argument():
     target = api.comparison_target("numpy")
     assert target == {"backend": "numpy", "here": True,
-                      "backend_version": backends.distribution_version(("numpy",)),
-                      "keras_version": backends.keras_version()}
+                      "backend_version": registry.distribution_version(("numpy",)),
+                      "keras_version": registry.keras_version()}
     with pytest.raises(UnknownBackendError) as e:
         api.comparison_target("Torch", argument="backends")
     assert e.value.argument == "backends"
@@ -126,7 +126,7 @@ def test_backend_missing_says_when_keras_itself_is_missing():
 
 def test_a_switch_where_keras_is_missing_too_asks_for_both():
     # A Python nobody set up for Keras: installing jax alone would only lead to the next error.
-    code = ("from kswitch import api, backends; backends.SESSION['kind'] = 'RETICULATE_PYTHON'\n"
+    code = ("from kswitch import api, registry; registry.SESSION['kind'] = 'RETICULATE_PYTHON'\n"
             "print(api.r_call('use_backend', 'jax', persist=False)['error']['bullets'])")
     out = subprocess.run([sys.executable, "-S", "-c", code],
                          env=dict(os.environ, PYTHONPATH=PYTHON_DIR), stdout=subprocess.PIPE,
@@ -157,8 +157,8 @@ def test_a_persisting_call_refuses_the_file_before_it_changes_the_session(
 def test_comparison_target_here_and_in_the_other_environment():
     assert api.comparison_target("jax") == {
         "backend": "jax", "here": True,
-        "backend_version": backends.distribution_version(("jax",)),
-        "keras_version": backends.keras_version()}
+        "backend_version": registry.distribution_version(("jax",)),
+        "keras_version": registry.keras_version()}
     for name, backend in (("keras2-tensorflow", "tensorflow"), ("theano", "theano")):
         assert api.comparison_target(name) == {"backend": backend, "here": False,
                                                "backend_version": None, "keras_version": None}
@@ -174,12 +174,12 @@ def test_backends_table_has_this_pythons_backends_then_the_other_generations(ker
                                                                              no_keras):
     table = api.backends_table()
     assert list(table) == COLUMNS and {len(c) for c in table.values()} == {8}
-    assert table["backend"] == list(backends.NAMES) + ["tensorflow", "theano", "cntk"]
-    assert table["active"] == [n == "tensorflow" for n in backends.NAMES] + [False] * 3
+    assert table["backend"] == list(registry.NAMES) + ["tensorflow", "theano", "cntk"]
+    assert table["active"] == [n == "tensorflow" for n in registry.NAMES] + [False] * 3
     assert table["loaded"] == [False] * 8  # nothing imported yet
     assert table["trainable"] == [True, True, True, False, False, True, True, True]
     assert table["python"] == [sys.executable] * 5 + [None] * 3
-    assert table["keras"] == [backends.keras_version()] * 5 + [None] * 3
+    assert table["keras"] == [registry.keras_version()] * 5 + [None] * 3
     assert table["installed"][5:] == [False] * 3 and table["version"][5:] == [None] * 3
     missing = str(keras_home / "no-such-python")  # named, so R can say where it looked
     assert api.backends_table({"python": missing}) == \

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from kswitch import backends, bind
+from kswitch import bind, registry
 
 PYTHON_DIR = os.path.dirname(os.path.dirname(os.path.abspath(bind.__file__)))
 BACKEND_LIBRARIES = {"keras", "tensorflow", "jax", "jaxlib", "torch", "numpy", "scipy",
@@ -59,11 +59,11 @@ def test_installed_prints_this_pythons_keras_and_backends_as_json(tmp_path):
     out = bind_cli(["installed"], tmp_path)
     assert out.returncode == 0, out.stderr
     installed = json.loads(out.stdout)
-    assert installed == backends.installed_here()
-    assert installed["keras"] == backends.keras_version() and installed["keras"].startswith("3.")
+    assert installed == registry.installed_here()
+    assert installed["keras"] == registry.keras_version() and installed["keras"].startswith("3.")
     assert installed["python"] == sys.executable
-    assert list(installed["backends"]) == list(backends.NAMES)
-    assert installed["backends"]["jax"] == [True, backends.distribution_version(("jax",))]
+    assert list(installed["backends"]) == list(registry.NAMES)
+    assert installed["backends"]["jax"] == [True, registry.distribution_version(("jax",))]
 
 
 @pytest.mark.parametrize("args", [["installed"], ["generation"], ["generation", "theano"]])

@@ -7,13 +7,13 @@ import sys
 import numpy as np
 import pytest
 from conftest import run_fresh
-from kswitch import api, backends, switch
+from kswitch import api, registry, switch
 from kswitch.errors import WrongBackendError
 
 
 def needs(*names):
     for name in names:
-        if not backends.is_installed(backends.get_backend(name)):
+        if not registry.is_installed(registry.get_backend(name)):
             pytest.skip("the {} backend is not installed in this Python".format(name))
 
 

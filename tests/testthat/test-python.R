@@ -65,7 +65,7 @@ test_that("keras.json decides at start-up, and KERAS_BACKEND set outside R overr
 test_that("the core knows the kind of Python R bound, for its \"not installed\" fix", {
   local_test_home()
   backend()
-  core_backends <- reticulate::import("kswitch.backends")
+  core_backends <- reticulate::import("kswitch.registry")
   choice <- python_choice()
   expect_equal(core_backends$SESSION$kind, python_kind())
   expect_equal(core_backends$SESSION[c("kind", "by", "python")], choice[c("kind", "by", "python")])

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from . import backends, carry, config, switch
+from . import carry, config, registry, switch
 from .errors import BackendUnavailableError, KswitchError, NotSupportedError, show
 
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
@@ -50,8 +50,8 @@ def use_backend(backend: str, persist: bool = True, gpu: bool = False) -> Dict[s
 
     ``gpu`` (keras3's argument) requires the backend to see a GPU, else the switch is undone.
     """
-    spec = backends.get_backend(backend)
-    backends.require_installed(spec)
+    spec = registry.get_backend(backend)
+    registry.require_installed(spec)
 
     def change() -> Dict[str, Any]:
         result = switch.switch(spec.name)
@@ -72,13 +72,13 @@ def use_backend(backend: str, persist: bool = True, gpu: bool = False) -> Dict[s
     result.update(backend=spec.name, persisted_to=config.config_path() if persist else None,
                   override=override if override and override != spec.name else None,
                   # Keras 3 fails at import on this name: programs sharing the file break.
-                  breaks_keras3=persist and spec.name in backends.LEGACY_ONLY)
+                  breaks_keras3=persist and spec.name in registry.LEGACY_ONLY)
     return result
 
 
 def _sees_gpu(name: str) -> bool:
     """Whether the backend library finds a GPU device (imported now if Keras is not yet)."""
-    library = importlib.import_module(backends.get_backend(name).modules[0])
+    library = importlib.import_module(registry.get_backend(name).modules[0])
     if name == "tensorflow":
         return bool(library.config.list_physical_devices("GPU"))
     if name == "jax":
@@ -95,8 +95,8 @@ def carry_model(model: Any, to: str, tmpdir: Optional[str] = None) -> Dict[str, 
     Leaves the session on ``to`` (keras.json is not written); on any failure, the session is
     put back as it was. The original model stays usable on its own backend.
     """
-    spec = backends.get_backend(to, "to")
-    backends.require_installed(spec, "to")
+    spec = registry.get_backend(to, "to")
+    registry.require_installed(spec, "to")
     source = carry.model_backend(model)
     previous = switch.active_backend()
     moved: Dict[str, Any] = {}
@@ -122,9 +122,9 @@ def begin_scope(backend: Optional[str] = None, epsilon: Any = None, floatx: Any 
     Every argument is checked before anything changes; if applying them fails, the session is
     put back at once.
     """
-    spec = backends.get_backend(backend) if backend is not None else None
+    spec = registry.get_backend(backend) if backend is not None else None
     if spec is not None:
-        backends.require_installed(spec)
+        registry.require_installed(spec)
     given = {"epsilon": epsilon, "floatx": floatx, "image_data_format": image_data_format}
     settings = {s: config.check_setting(s, given[s]) for s in config.SETTINGS
                 if given[s] is not None}
@@ -147,8 +147,8 @@ def end_scope(state: Dict[str, Any]) -> None:
 def trainable_backends(installed_only: bool = False) -> List[str]:
     """The backends of this Python's Keras that can train models; with ``installed_only``,
     those installed, and an error when there is none."""
-    names = [b.name for b in backends.GENERATIONS[backends.current_generation()]
-             if b.trainable and (not installed_only or backends.is_installed(b))]
+    names = [b.name for b in registry.GENERATIONS[registry.current_generation()]
+             if b.trainable and (not installed_only or registry.is_installed(b))]
     if installed_only and not names:
         raise BackendUnavailableError(
             "No installed Keras backend can train models ({}).".format(sys.executable),
@@ -161,27 +161,27 @@ def backend_missing(backend: str, argument: str = "backend") -> Optional[str]:
     """Why ``backend`` cannot be used in this Python, or None when it can (for test skips).
     On reticulate's managed Python a Keras 3 backend can: a switch requests it first."""
     try:
-        spec = backends.get_backend(backend, argument)
-        if backends.SESSION["kind"] == "managed" and spec.generation == 3:
+        spec = registry.get_backend(backend, argument)
+        if registry.SESSION["kind"] == "managed" and spec.generation == 3:
             return None
-        if backends.keras_version() is None:
+        if registry.keras_version() is None:
             return "Keras is not installed in this Python ({})".format(sys.executable)
-        backends.require_installed(spec, argument)
+        registry.require_installed(spec, argument)
     except BackendUnavailableError as e:  # not installed, or of the other Keras generation
         return " ".join(str(e).splitlines())
     return None
 
 
 def keras_generation() -> int:
-    return backends.current_generation()
+    return registry.current_generation()
 
 
 def backend() -> str:
     """The active backend; a name from KERAS_BACKEND or keras.json that this Keras cannot load
     (keras3's `config_set_backend("Torch")` takes any) is a ConfigError saying so."""
     name = switch.active_backend()
-    if not switch.keras_imported() and not backends.lives_elsewhere(
-            name, backends.current_generation()):
+    if not switch.keras_imported() and not registry.lives_elsewhere(
+            name, registry.current_generation()):
         switch.check_importable(name)
     return name
 
@@ -201,11 +201,11 @@ def backends_table(other: Optional[Dict[str, Any]] = None) -> Dict[str, List[Any
     runs, or just its ``python`` when it has none; never active or loaded in this session).
     """
     active, loaded = _active_or_none(), switch.loaded_backends()
-    gen = backends.current_generation()
-    here = backends.installed_here()
+    gen = registry.current_generation()
+    here = registry.installed_here()
     there = dict({"keras": None, "python": None}, **(other or {}))  # R names a missing one
-    rows = [(b, here, b.name == active, b.name in loaded) for b in backends.GENERATIONS[gen]]
-    rows += [(b, there, False, False) for b in backends.GENERATIONS[backends.other(gen)]]
+    rows = [(b, here, b.name == active, b.name in loaded) for b in registry.GENERATIONS[gen]]
+    rows += [(b, there, False, False) for b in registry.GENERATIONS[registry.other(gen)]]
     state = [(env.get("backends") or {}).get(b.name) or [False, None] for b, env, _, _ in rows]
     return {
         "backend": [b.name for b, _, _, _ in rows],
@@ -230,7 +230,7 @@ def config_info() -> Dict[str, Any]:
             "backend": None, "backend_source": None,
             "keras_backend_env": os.environ.get(switch.ENV) or None,
             "keras_imported": switch.keras_imported(), "session": None,
-            "keras_version": backends.keras_version(), "python": sys.executable}
+            "keras_version": registry.keras_version(), "python": sys.executable}
     try:
         info["file"] = config.read_config(path)
         info["backend"] = switch.active_backend()
@@ -275,7 +275,7 @@ def set_image_data_format(data_format: Any, persist: bool = False) -> str:
 
 def clear_session() -> None:
     keras = switch.keras_module()
-    if backends.generation(keras.__version__) == 3:
+    if registry.generation(keras.__version__) == 3:
         keras.backend.clear_session()
         return
     # Keras 2.3.1: Theano has no clear_session() (no global graph to drop) and CNTK's only
@@ -288,7 +288,7 @@ def clear_session() -> None:
 def shape(x: Any) -> List[Optional[int]]:
     """Dimensions of a tensor or array; None where unknown (symbolic dimensions)."""
     keras = switch.keras_module()
-    if backends.generation(keras.__version__) == 2 and keras.backend.is_tensor(x):
+    if registry.generation(keras.__version__) == 2 and keras.backend.is_tensor(x):
         # A Theano tensor's shape is itself symbolic; CNTK's leaves out the batch axis.
         x = _Dims(keras.backend.int_shape(x))
     elif not hasattr(x, "shape"):
@@ -311,9 +311,9 @@ class _Dims:
 def symbolic(f: Callable) -> Callable:
     """``f`` compiled to a graph: Keras 2's keras.backend.symbolic, else the backend's compiler."""
     keras = switch.keras_module()
-    if backends.generation(keras.__version__) == 2:
+    if registry.generation(keras.__version__) == 2:
         return keras.backend.symbolic(f)
-    spec = backends.get_backend(keras.backend.backend())
+    spec = registry.get_backend(keras.backend.backend())
     if spec.graph is None:
         raise NotSupportedError(
             "The {} backend has no graph compilation kswitch can offer.".format(show(spec.name)),
@@ -330,7 +330,7 @@ def symbolic(f: Callable) -> Callable:
 def eager(f: Callable) -> Callable:
     """``f`` run eagerly: Keras 2's keras.backend.eager; Keras 3 runs every backend eagerly."""
     keras = switch.keras_module()
-    return keras.backend.eager(f) if backends.generation(keras.__version__) == 2 else f
+    return keras.backend.eager(f) if registry.generation(keras.__version__) == 2 else f
 
 
 def backend_source() -> str:
@@ -344,7 +344,7 @@ def keras_module() -> Any:
 def set_random_seed(seed: int) -> None:
     """Seed Python, NumPy and the backend, so runs with the same seed start alike."""
     keras = switch.keras_module()
-    if backends.current_generation() == 3:
+    if registry.current_generation() == 3:
         keras.utils.set_random_seed(seed)
         return
     import random
@@ -366,15 +366,15 @@ def comparison_target(backend: str, argument: str = "backends",
     neither. With ``in_session``, a backend of the other Keras generation is an error: the
     runs would need this Python.
     """
-    generation, spec = backends.resolve(backend, argument)
-    this_generation = backends.current_generation()
+    generation, spec = registry.resolve(backend, argument)
+    this_generation = registry.current_generation()
     here = generation == this_generation
     if in_session and not here:
-        raise backends.elsewhere_error(backend, this_generation, argument)
+        raise registry.elsewhere_error(backend, this_generation, argument)
     return {"backend": spec.name, "here": here,
-            "backend_version": backends.distribution_version(spec.distributions) if here
+            "backend_version": registry.distribution_version(spec.distributions) if here
             else None,
-            "keras_version": backends.keras_version() if here else None}
+            "keras_version": registry.keras_version() if here else None}
 
 
 def keras_backend_set_in_session() -> None:
@@ -383,9 +383,9 @@ def keras_backend_set_in_session() -> None:
 
 
 def set_python_kind(kind: str, by: str = "default", python: Optional[str] = None) -> None:
-    """The session's Python as R's python_choice() names it (see backends.SESSION): what the
+    """The session's Python as R's python_choice() names it (see registry.SESSION): what the
     errors' fixes tell to do."""
-    backends.SESSION.update(kind=kind, by=by, python=python)
+    registry.SESSION.update(kind=kind, by=by, python=python)
 
 
 def managed_request(backend: str, gpu: Optional[bool] = None,
@@ -394,8 +394,8 @@ def managed_request(backend: str, gpu: Optional[bool] = None,
     """What to request of reticulate's managed Python before switching to ``backend``: keras3's
     packages and environment variables for this platform (or keras3's name of another OS,
     ``os_name``) and ``gpu`` (None: keras3's NA), without the packages already ``declared``."""
-    backends.get_backend(backend, argument, gen=3)
-    return backends.managed_request(backend, gpu, tuple(declared or ()), keras3_dir, os_name)
+    registry.get_backend(backend, argument, gen=3)
+    return registry.managed_request(backend, gpu, tuple(declared or ()), keras3_dir, os_name)
 
 
 def startup_request(declared: Optional[List[str]] = None,
@@ -404,14 +404,14 @@ def startup_request(declared: Optional[List[str]] = None,
     Keras 3 one, what to request of reticulate's managed Python before it starts (None for a
     Keras 2.3.1 one): asked once, in one child Python, when kswitch or keras3 loads."""
     backend = switch.active_backend()
-    request = (backends.managed_request(backend, None, tuple(declared or ()), keras3_dir)
-               if backend in backends.REGISTRY else None)
+    request = (registry.managed_request(backend, None, tuple(declared or ()), keras3_dir)
+               if backend in registry.REGISTRY else None)
     return {"backend": backend, "request": request}
 
 
 def managed_request_failed(backend: str, requirements: List[str], reason: str,
                            argument: str = "backend", retry: Optional[str] = None) -> None:
-    raise backends.request_failed(backend, list(requirements), reason, argument, retry)
+    raise registry.request_failed(backend, list(requirements), reason, argument, retry)
 
 
 def r_call(name: str, *args: Any, **kwargs: Any) -> Dict[str, Any]:

@@ -19,7 +19,7 @@ import json
 import sys
 from typing import Optional, Sequence
 
-from . import backends, switch
+from . import registry, switch
 from .errors import KswitchError
 
 
@@ -29,7 +29,7 @@ def generation_for(backend: Optional[str] = None) -> int:
             backend = switch.active_backend()
         except KswitchError:  # an untrusted keras.json: the core reports it once bound
             return 3
-    return backends.generation_of(backend) or 3
+    return registry.generation_of(backend) or 3
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -44,7 +44,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         out = api.r_call(request["fn"], *request.get("args", []), **request.get("kwargs", {}))
         print(json.dumps({"value": out["value"], "error": out["error"]}))
     elif args == ["installed"]:
-        print(json.dumps(backends.installed_here()))
+        print(json.dumps(registry.installed_here()))
     else:
         print(__doc__, file=sys.stderr)
         return 2

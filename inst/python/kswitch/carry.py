@@ -16,7 +16,7 @@ import zipfile
 from types import ModuleType
 from typing import Any, Callable, List, Optional
 
-from . import backends, switch
+from . import registry, switch
 from .errors import (
     CarryFailedError,
     InvalidArgumentError,
@@ -70,7 +70,7 @@ def move(model: Any, keras: ModuleType, to: str, switch_to: Callable[[], ModuleT
          directory: Optional[str] = None) -> Any:
     """Save ``model`` with its own Keras (``keras``, active now), make the target's Keras
     active with ``switch_to()`` and load the model there."""
-    gen = backends.generation(keras.__version__)
+    gen = registry.generation(keras.__version__)
     auto_jit = _auto_jit_compile(model)
     tmp = tempfile.mkdtemp(prefix="kswitch-carry-", dir=directory)
     try:
@@ -94,7 +94,7 @@ def _auto_jit_compile(model: Any) -> Optional[bool]:
 
 
 def _save(model: Any, keras: ModuleType, path: str) -> None:
-    gen = backends.generation(keras.__version__)
+    gen = registry.generation(keras.__version__)
     try:
         model.save(path)
     except Exception as e:
@@ -110,7 +110,7 @@ def _save(model: Any, keras: ModuleType, path: str) -> None:
 def _failing_layer(model: Any, keras: ModuleType) -> Any:
     """The first layer (depth first) Keras cannot serialize, or None."""
     serialize = keras.saving.serialize_keras_object \
-        if backends.generation(keras.__version__) == 3 else keras.layers.serialize
+        if registry.generation(keras.__version__) == 3 else keras.layers.serialize
     for layer in getattr(model, "layers", []):
         inner = _failing_layer(layer, keras)
         if inner is not None:
@@ -123,7 +123,7 @@ def _failing_layer(model: Any, keras: ModuleType) -> Any:
 
 
 def _load(path: str, keras: ModuleType, to: str) -> Any:
-    gen = backends.generation(keras.__version__)
+    gen = registry.generation(keras.__version__)
     missing = _unregistered(path, keras) if gen == 3 else []
     if missing:
         raise _not_registered(missing, to, gen)

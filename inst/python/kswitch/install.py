@@ -19,7 +19,7 @@ import subprocess
 import sys
 from typing import Dict, List, Optional, Sequence
 
-from . import backends
+from . import registry
 from .errors import InstallError, KswitchError
 
 KERAS3_PYTHONS = ((3, 11), (3, 12), (3, 10))  # Keras 3's range, best first for the CPU wheels
@@ -75,17 +75,17 @@ def split_names(names: Sequence[str]) -> tuple:
     """(Keras 3 backends, Keras 2.3.1 backends); every name is validated before any work."""
     keras3, legacy = [], []
     for name in names:
-        if name.startswith(backends.LEGACY_INSTALL_PREFIX) or name in backends.LEGACY_ONLY:
-            generation, spec = backends.resolve(name, argument="backends")
+        if name.startswith(registry.LEGACY_INSTALL_PREFIX) or name in registry.LEGACY_ONLY:
+            generation, spec = registry.resolve(name, argument="backends")
             if generation == 2:
                 legacy.append(spec)
                 continue
-        keras3.append(backends.get_backend(name, argument="backends", gen=3).name)
+        keras3.append(registry.get_backend(name, argument="backends", gen=3).name)
     return keras3, legacy
 
 
 def requirements(names: Sequence[str], numpy_below_2: bool) -> List[str]:
-    specs = [backends.get_backend(n, argument="backends", gen=3) for n in names]
+    specs = [registry.get_backend(n, argument="backends", gen=3) for n in names]
     reqs = ["keras"] + (["numpy<2"] if numpy_below_2 else [])
     reqs += [r for b in specs for r in b.requirements]
     return list(dict.fromkeys(reqs))  # numpy's backend needs jax too: ask pip once
@@ -129,16 +129,16 @@ def install(env: str, names: Sequence[str], python: Optional[str], numpy_below_2
 def _legacy_candidates() -> List[str]:
     pyenv = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
     found = sorted(glob.glob(os.path.join(pyenv, "versions", "{}.{}.*".format(
-        *backends.LEGACY_PYTHON), "bin", "python3")), reverse=True)
-    return found + [p for p in [shutil.which("python{}.{}".format(*backends.LEGACY_PYTHON))] if p]
+        *registry.LEGACY_PYTHON), "bin", "python3")), reverse=True)
+    return found + [p for p in [shutil.which("python{}.{}".format(*registry.LEGACY_PYTHON))] if p]
 
 
 def find_legacy_python(requested: Optional[str]) -> str:
     """An embeddable Python 3.6, the last that TensorFlow 1.14, Theano 1.0.4 and CNTK 2.7 share."""
-    want = "{}.{}".format(*backends.LEGACY_PYTHON)
+    want = "{}.{}".format(*registry.LEGACY_PYTHON)
     for python in ([requested] if requested else _legacy_candidates()):
         version = _python_version(python)
-        if version and version[:2] == backends.LEGACY_PYTHON and version[2]:
+        if version and version[:2] == registry.LEGACY_PYTHON and version[2]:
             return python
         if requested:
             raise InstallError(
@@ -212,7 +212,7 @@ def _site_packages(env_python: str) -> str:
     return subprocess.check_output([env_python, "-c", code], universal_newlines=True).strip()
 
 
-def install_legacy(env: str, specs: Sequence[backends.Backend], python: Optional[str],
+def install_legacy(env: str, specs: Sequence[registry.Backend], python: Optional[str],
                    extra: Sequence[str]) -> str:
     env = os.path.abspath(os.path.expanduser(env))
     env_python = os.path.join(env, "bin", "python")
@@ -223,18 +223,18 @@ def install_legacy(env: str, specs: Sequence[backends.Backend], python: Optional
         base = find_legacy_python(python)
         _run([base, "-m", "venv", env])
     version = _python_version(env_python)
-    if not version or version[:2] != backends.LEGACY_PYTHON:
+    if not version or version[:2] != registry.LEGACY_PYTHON:
         raise InstallError("{} exists but is not a Python {}.{} environment.".format(
-            env, *backends.LEGACY_PYTHON), fix="Remove it, or choose another `legacy_envname`.",
+            env, *registry.LEGACY_PYTHON), fix="Remove it, or choose another `legacy_envname`.",
             path=env)
-    reqs = list(backends.LEGACY_REQUIREMENTS) + [r for b in specs for r in b.requirements] + \
+    reqs = list(registry.LEGACY_REQUIREMENTS) + [r for b in specs for r in b.requirements] + \
         list(extra)
     reqs = list(dict.fromkeys(reqs))
     if _satisfied(env_python, reqs):
         print("Already installed in {}: {}".format(env, ", ".join(reqs)), flush=True)
     else:
         pip = [env_python, "-m", "pip", "install", "--disable-pip-version-check"]
-        _run(pip + ["-U"] + list(backends.LEGACY_TOOLS))
+        _run(pip + ["-U"] + list(registry.LEGACY_TOOLS))
         _run(pip + reqs)
     site = _site_packages(env_python)
     if "cntk" in names:  # CNTK's own libs/ folder is on its library search path

@@ -20,8 +20,8 @@ from itertools import chain
 from types import FunctionType, ModuleType
 from typing import Any, Callable, Dict, Iterable, Optional
 
-from .backends import config_api
 from .errors import WrongBackendError, show
+from .registry import config_api
 
 # The attribute that marks a tree's base classes with that tree's ``keras`` module; every
 # object of the tree inherits it.

@@ -13,7 +13,8 @@ import sys
 from types import ModuleType
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from . import backends, config, objects
+from . import config, objects
+from . import registry as backends  # the backend registry (kswitch.backends() is public)
 from .errors import (
     ConfigError,
     KerasUnavailableError,

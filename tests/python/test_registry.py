@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from kswitch import backends
+from kswitch import registry
 from kswitch.errors import (
     BackendElsewhereError,
     BackendUnavailableError,
@@ -11,8 +11,8 @@ from kswitch.errors import (
 
 
 def test_registry_is_keras3s_names():
-    assert backends.NAMES == ("tensorflow", "jax", "torch", "numpy", "openvino")
-    assert [b.trainable for b in backends.KERAS3] == [True, True, True, False, False]
+    assert registry.NAMES == ("tensorflow", "jax", "torch", "numpy", "openvino")
+    assert [b.trainable for b in registry.KERAS3] == [True, True, True, False, False]
 
 
 @pytest.mark.parametrize("name, hint", [("Jax", 'Did you mean "jax"'),
@@ -21,7 +21,7 @@ def test_registry_is_keras3s_names():
                                         ("os", None), ("", None)])
 def test_unknown_names_are_rejected(name, hint):
     with pytest.raises(UnknownBackendError) as e:
-        backends.get_backend(name)
+        registry.get_backend(name)
     assert isinstance(e.value, InvalidArgumentError)
     assert e.value.r_classes() == ["kswitch_error_backend_unknown",
                                    "kswitch_error_invalid_argument", "kswitch_error"]
@@ -30,16 +30,16 @@ def test_unknown_names_are_rejected(name, hint):
 
 def test_installed_and_version_without_importing():
     import sys
-    numpy = backends.get_backend("numpy")
-    assert backends.is_installed(numpy)
-    assert backends.distribution_version(numpy.distributions)
+    numpy = registry.get_backend("numpy")
+    assert registry.is_installed(numpy)
+    assert registry.distribution_version(numpy.distributions)
     missing = numpy._replace(name="nothing", modules=("numpy", "kswitch_no_such_module"),
                              distributions=("kswitch-no-such-dist",))
-    assert not backends.is_installed(missing)
-    assert backends.distribution_version(missing.distributions) is None
-    assert backends.missing_modules(missing) == ["kswitch_no_such_module"]
+    assert not registry.is_installed(missing)
+    assert registry.distribution_version(missing.distributions) is None
+    assert registry.missing_modules(missing) == ["kswitch_no_such_module"]
     with pytest.raises(BackendUnavailableError, match="install_backends") as e:
-        backends.require_installed(missing)
+        registry.require_installed(missing)
     assert '"kswitch_no_such_module"' in str(e.value) and '"numpy"' not in e.value.problem
     assert "kswitch_no_such_module" not in sys.modules
 
@@ -51,13 +51,13 @@ def test_install_requirements_ask_pip_once_per_package():
 
 
 def test_generations_one_rule():
-    assert backends.generation("2.3.1") == 2 and backends.generation("3.15.1") == 3
-    assert backends.generation(None) is None
-    assert backends.LEGACY_ONLY == ("theano", "cntk")
-    assert [backends.generation_of(n) for n in ("tensorflow", "jax", "theano", "cntk", "x")] \
+    assert registry.generation("2.3.1") == 2 and registry.generation("3.15.1") == 3
+    assert registry.generation(None) is None
+    assert registry.LEGACY_ONLY == ("theano", "cntk")
+    assert [registry.generation_of(n) for n in ("tensorflow", "jax", "theano", "cntk", "x")] \
         == [3, 3, 2, 2, None]
-    assert backends.get_backend("tensorflow", gen=2).requirements == ("tensorflow==1.14.0",)
-    assert backends.get_backend("tensorflow", gen=3).generation == 3
+    assert registry.get_backend("tensorflow", gen=2).requirements == ("tensorflow==1.14.0",)
+    assert registry.get_backend("tensorflow", gen=3).generation == 3
 
 
 @pytest.mark.parametrize("name, gen, needs", [("theano", 3, "Keras 2.3.1"),
@@ -65,7 +65,7 @@ def test_generations_one_rule():
                                                 ("jax", 2, "Keras 3")])
 def test_other_generations_backend_says_how_to_get_it(name, gen, needs):
     with pytest.raises(BackendElsewhereError) as e:
-        backends.get_backend(name, gen=gen)
+        registry.get_backend(name, gen=gen)
     assert e.value.r_classes() == ["kswitch_error_backend_elsewhere",
                                    "kswitch_error_backend_unavailable", "kswitch_error"]
     text = str(e.value)
@@ -83,51 +83,51 @@ def test_install_routes_legacy_names_to_their_environment():
 
 
 def test_managed_request_is_keras3s_without_what_is_declared():
-    from kswitch import backends
-    request = backends.managed_request("jax", False, os_name="Linux")
+    from kswitch import registry
+    request = registry.managed_request("jax", False, os_name="Linux")
     assert request == {"packages": ["keras", "tensorflow-cpu", "jax[cpu]"], "append": [],
                        "set": []}
     declared = ("keras", "tensorflow-cpu", "jax[cpu]")
-    assert backends.managed_request("jax", False, declared, os_name="Linux")["packages"] == []
+    assert registry.managed_request("jax", False, declared, os_name="Linux")["packages"] == []
     # A bare name already declared with other extras or versions is not asked again.
-    assert backends.managed_request("numpy", False, ("jax", "Keras>=3"),
+    assert registry.managed_request("numpy", False, ("jax", "Keras>=3"),
                                     os_name="Linux")["packages"] == ["tensorflow-cpu", "numpy"]
-    assert "torch" in backends.managed_request("torch", False, os_name="macOS")["packages"]
-    assert backends.bare_name("jax[cuda12]!=0.6.1") == "jax"
+    assert "torch" in registry.managed_request("torch", False, os_name="macOS")["packages"]
+    assert registry.bare_name("jax[cuda12]!=0.6.1") == "jax"
 
 
 def test_managed_request_sets_uvs_variables_as_keras3_does(monkeypatch, tmp_path):
-    from kswitch import backends
-    monkeypatch.delenv(backends.PYTORCH_INDEX_MIRROR, raising=False)
+    from kswitch import registry
+    monkeypatch.delenv(registry.PYTORCH_INDEX_MIRROR, raising=False)
     keras3 = str(tmp_path)
-    for name in (backends.KERAS3_CONSTRAINTS, backends.KERAS3_TF_CPU_OVERRIDE):
+    for name in (registry.KERAS3_CONSTRAINTS, registry.KERAS3_TF_CPU_OVERRIDE):
         (tmp_path / name).write_text("")
-    torch = backends.managed_request("torch", False, keras3_dir=keras3, os_name="Linux")
+    torch = registry.managed_request("torch", False, keras3_dir=keras3, os_name="Linux")
     assert torch["append"] == [
         ["UV_CONSTRAINT", os.path.join(keras3, "keras-constraints.txt")],
         ["UV_OVERRIDE", os.path.join(keras3, "never-tensorflow-override.txt")],
         ["UV_INDEX", "https://download.pytorch.org/whl/cpu"]]
     # A keras3 without the files (1.4.0): uv must not be told to read files that are not there.
-    (tmp_path / backends.KERAS3_CONSTRAINTS).unlink()
-    assert backends.managed_request("jax", False, keras3_dir=keras3, os_name="Linux")[
+    (tmp_path / registry.KERAS3_CONSTRAINTS).unlink()
+    assert registry.managed_request("jax", False, keras3_dir=keras3, os_name="Linux")[
         "append"] == [["UV_OVERRIDE", os.path.join(keras3, "never-tensorflow-override.txt")]]
-    gpu_jax = backends.managed_request("jax", True, os_name="Linux")
+    gpu_jax = registry.managed_request("jax", True, os_name="Linux")
     assert gpu_jax["packages"] == ["keras", "tensorflow-cpu", "jax[cuda12]!=0.6.1"]
     assert gpu_jax["set"] == [["XLA_PYTHON_CLIENT_MEM_FRACTION", "1.00"]]
-    assert backends.managed_request("torch", True, os_name="Windows")["append"] == [
+    assert registry.managed_request("torch", True, os_name="Windows")["append"] == [
         ["UV_INDEX", "https://download.pytorch.org/whl/cu129"]]
     # Without keras3 installed, none of its files.
     assert all(a[0] == "UV_INDEX" for a in torch_without_keras3())
-    monkeypatch.setenv(backends.PYTORCH_INDEX_MIRROR, "file:///mirror/")
-    assert backends.managed_request("torch", False, os_name="Linux")["append"] == [
+    monkeypatch.setenv(registry.PYTORCH_INDEX_MIRROR, "file:///mirror/")
+    assert registry.managed_request("torch", False, os_name="Linux")["append"] == [
         ["UV_INDEX", "file:///mirror/cpu"]]
-    assert backends.keras3_os("Darwin", "arm64") == "macOS"
-    assert backends.keras3_os("Darwin", "x86_64") == "Linux"  # as keras3's get_os()
+    assert registry.keras3_os("Darwin", "arm64") == "macOS"
+    assert registry.keras3_os("Darwin", "x86_64") == "Linux"  # as keras3's get_os()
 
 
 def torch_without_keras3():
-    from kswitch import backends
-    return backends.managed_request("torch", False, os_name="Linux")["append"]
+    from kswitch import registry
+    return registry.managed_request("torch", False, os_name="Linux")["append"]
 
 
 def test_managed_request_refuses_an_unknown_or_legacy_backend():
@@ -150,13 +150,14 @@ def test_managed_request_refuses_an_unknown_or_legacy_backend():
     ("RETICULATE_PYTHON", 'reticulate::py_install(c("jax"))'),
     ("project", 'reticulate::py_install(c("jax"))'),
     ("other", 'reticulate::py_install(c("jax"))'),
+    ("python", " -m pip install kswitch_no_such_module`, then switch again."),  # outside R
 ])
 def test_not_installed_fix_depends_on_the_kind_of_python(monkeypatch, kind, says):
-    monkeypatch.setitem(backends.SESSION, "kind", kind)
-    monkeypatch.setattr(backends, "has_gpu", lambda: False)
-    missing = backends.REGISTRY["jax"]._replace(modules=("kswitch_no_such_module",))
+    monkeypatch.setitem(registry.SESSION, "kind", kind)
+    monkeypatch.setattr(registry, "has_gpu", lambda: False)
+    missing = registry.REGISTRY["jax"]._replace(modules=("kswitch_no_such_module",))
     with pytest.raises(BackendUnavailableError) as e:
-        backends.require_installed(missing)
+        registry.require_installed(missing)
     assert says in e.value.fix
     # Only kswitch's own environment is built by install_backends(): a Python the user chose
     # stays theirs, and install_backends() would not change which one the session binds.
@@ -172,9 +173,9 @@ def test_not_installed_fix_depends_on_the_kind_of_python(monkeypatch, kind, says
     ("default", "Start a new R session"),
 ])
 def test_rebind_fix_names_who_chose_the_python(monkeypatch, by, says):
-    monkeypatch.setitem(backends.SESSION, "by", by)
-    monkeypatch.setitem(backends.SESSION, "python", "/the/session/python")
-    error = backends.elsewhere_error("theano", 3)
+    monkeypatch.setitem(registry.SESSION, "by", by)
+    monkeypatch.setitem(registry.SESSION, "python", "/the/session/python")
+    error = registry.elsewhere_error("theano", 3)
     assert says in error.valid and 'use_backend("theano")' in error.valid
     assert "/the/session/python" in error.message
     if by != "default":  # never the circular "start a new session and call it first" alone
@@ -187,11 +188,11 @@ def test_rebind_fix_names_who_chose_the_python(monkeypatch, by, says):
     ("managed", "uv cache clean tensorflow"),
 ])
 def test_reinstall_fix_follows_the_kind_of_python(monkeypatch, kind, says):
-    monkeypatch.setitem(backends.SESSION, "kind", kind)
-    assert says in backends.reinstall_fix("tensorflow")
+    monkeypatch.setitem(registry.SESSION, "kind", kind)
+    assert says in registry.reinstall_fix("tensorflow")
 
 
 def test_a_missing_library_is_installed_not_reinstalled(monkeypatch):
-    monkeypatch.setitem(backends.SESSION, "kind", "project")
-    fix = backends.reinstall_fix("tensorflow", missing=True)
+    monkeypatch.setitem(registry.SESSION, "kind", "project")
+    fix = registry.reinstall_fix("tensorflow", missing=True)
     assert fix.startswith("Install it in this Python") and "install_backends" not in fix

@@ -368,7 +368,8 @@ def distribution_version(names: Tuple[str, ...]) -> Optional[str]:
 # "kswitch", "RETICULATE_PYTHON", "use_python", "VIRTUAL_ENV", "project", "other"), who chose
 # it (``by``: those names, or "default" where reticulate fell back to a default and kswitch
 # bound its environment) and ``python``, its path or description. R sets it once, and passes
-# it to a child Python asked before the session's starts. The errors' fixes follow it.
+# it to a child Python asked before the session's starts. The errors' fixes follow it. Kind
+# "python" is kswitch used from Python itself (public.py, outside R): its fixes say pip.
 SESSION: Dict[str, Optional[str]] = {"kind": "kswitch", "by": "default", "python": None}
 
 
@@ -379,6 +380,10 @@ def session_python() -> str:
 def install_fix(backend: Backend, keras_too: bool = False) -> str:
     """How to get ``backend`` (and, with ``keras_too``, Keras 3) into this kind of Python."""
     kind = SESSION["kind"]
+    if kind == "python":
+        return ("Install {} into this Python with `{} -m pip install {}`, then switch "
+                "again.".format("them" if keras_too else "it", sys.executable,
+                                " ".join((("keras",) if keras_too else ()) + backend.modules)))
     if kind == "managed" and backend.generation == 3:
         requirements = managed_request(backend.name)["packages"]
         return ("Request it of reticulate's managed Python with `reticulate::py_require(c({}))` "
@@ -399,6 +404,9 @@ def reinstall_fix(package: str, missing: bool = False) -> str:
     owner = [b for b in KERAS3 if b.modules[0] == package]
     verb = "Install" if missing else "Reinstall"
     kind = SESSION["kind"]
+    if kind == "python":
+        return "{} it with `{} -m pip install {}{}`".format(
+            verb, sys.executable, "" if missing else "--force-reinstall ", package)
     if owner and kind == "kswitch":
         return '{} it with `kswitch::install_backends("{}")`'.format(verb, owner[0].name)
     if owner and kind == "managed" and missing:
