@@ -38,13 +38,19 @@ def test_the_project_is_pure_python_with_no_dependency():
     with open(os.path.join(ROOT, "pyproject.toml")) as f:
         text = f.read()
     assert "dependencies = []" in text and 'requires-python = ">=3.9"' in text
-    assert 'packages = ["inst/python/kswitch"]' in text and 'path = "DESCRIPTION"' in text
+    # No [tool] table: reticulate takes a pyproject.toml with one for a Poetry project's and
+    # warns in every R session started in the repository (or binds Poetry's environment).
+    assert "\n[tool" not in "\n" + text
+    with open(os.path.join(ROOT, "hatch.toml")) as f:
+        hatch = f.read()
+    assert 'packages = ["inst/python/kswitch"]' in hatch and 'path = "DESCRIPTION"' in hatch
 
 
 def test_the_r_build_ignores_the_python_distributions_files():
     with open(os.path.join(ROOT, ".Rbuildignore")) as f:
         ignored = [re.compile(line.strip()) for line in f if line.strip()]
-    for path in ("pyproject.toml", "notebooks", "inst/python/README.md", "dist", "build",
+    for path in ("pyproject.toml", "hatch.toml", "notebooks", "inst/python/README.md", "dist",
+                 "build",
                  "vignettes/articles"):
         assert any(p.search(path) for p in ignored), path
     assert not any(p.search("inst/python/kswitch/public.py") for p in ignored)
