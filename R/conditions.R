@@ -53,15 +53,25 @@ abort_python <- function(error, call) {
                 argument = error$argument, value = error$value, path = error$path, call = call)
 }
 
+# Warnings the Python core collected during a call (keras_compat.py: a Keras internal kswitch
+# reads has moved), each as a classed R warning.
+warn_python <- function(reports) {
+  for (report in reports) {
+    bullets <- vapply(report$bullets, function(b) b[[2]], "")
+    names(bullets) <- vapply(report$bullets, function(b) b[[1]], "")
+    warn_kswitch(c(report$message, bullets), class = unlist(report$classes))
+  }
+}
+
 # Once per fact: an upstream release (keras3, reticulate) no longer has what kswitch reads in
 # it. kswitch falls back to what stays safe; the warning says what may not follow.
 upstream_changed <- function(package, what, consequence) {
   key <- paste(package, what)
   if (key %in% .kswitch$told_changed) return(invisible())
   .kswitch$told_changed <- c(.kswitch$told_changed, key)
+  version <- tryCatch(as.character(utils::packageVersion(package)), error = function(e) "")
   warn_kswitch(c(
-    sprintf("%s %s no longer has %s, which kswitch reads.", package,
-            utils::packageVersion(package), what),
+    sprintf("%s %s no longer has %s, which kswitch reads.", package, version, what),
     i = consequence,
     i = sprintf("kswitch still switches Keras. Please report this with your %s version.", package)
   ), class = sprintf("kswitch_warning_%s_changed", package))

@@ -64,46 +64,41 @@ tell_masked_once <- function(pkgname, ...) {
 # fixed (keras3's `tf` and `np` hold TensorFlow and NumPy, the same in every Keras tree). A
 # module object is an R environment holding the module's pointer (`pyobj`); kswitch points
 # the same environment at the active tree, so the attached package's copy of an exported
-# binding and any reference a user took follow too.
-package_modules <- list(keras3 = c(keras = "keras", ops = "keras.ops"), keras = c(keras = "keras"))
+# binding and any reference a user took follow too (which bindings: package_modules, in
+# R/keras-packages-compat.R; the proxies' fields: R/reticulate-compat.R).
 
 # Called by core_call() whenever the active Keras module tree changed (NULL: not imported).
 follow_keras_tree <- function(tree) {
   .kswitch$tree <- tree
   for (pkg in names(package_modules)) {
     if (!isNamespaceLoaded(pkg)) next
-    ns <- asNamespace(pkg)
     modules <- package_modules[[pkg]]
-    for (name in names(modules)) repoint(ns[[name]], modules[[name]], tree)
+    for (name in names(modules)) repoint(package_module(pkg, name), modules[[name]], tree)
   }
   if (!is.null(tree) && isNamespaceLoaded("keras3")) register_keras3_methods(tree)
 }
 
 repoint <- function(object, module, tree) {
   if (!is.environment(object)) return()  # not set yet: the package's .onLoad has not run
-  if (exists("module", envir = object, inherits = FALSE)) {
-    # An unresolved delay-load proxy: it imports from sys.modules, the active tree, when used.
+  state <- proxy_state(object)
+  if (is.null(state)) return()  # reticulate moved: the package keeps its first tree (safe)
+  if (state == "unresolved") {
+    # A delay-load proxy: it imports from sys.modules, the active tree, when used.
     if (is.null(tree)) import_through_kswitch(object)
     return()
   }
   active <- if (!is.null(tree)) tree_module(tree, module)
   if (is.null(active)) {  # Keras is not imported now: resolve again, through kswitch, when used
-    rm("pyobj", envir = object)
-    assign("module", module, envir = object)
+    proxy_unresolve(object, module)
     import_through_kswitch(object)
   } else {
-    assign("pyobj", get("pyobj", envir = active), envir = object)
+    proxy_point(object, active)
   }
 }
 
 # A proxy's first use then imports Keras as kswitch does (its Python, a parked tree put back,
 # torch first, rolled back on failure) before reticulate takes the module from sys.modules.
-import_through_kswitch <- function(proxy) {
-  # reticulate keeps a proxy's unused hooks as NULL bindings; keras3's `ops` has its own.
-  if (!is.function(get0("before_load", envir = proxy, inherits = FALSE))) {
-    assign("before_load", function() keras_module(), envir = proxy)
-  }
-}
+import_through_kswitch <- function(proxy) proxy_before_load(proxy, function() keras_module())
 
 # The module `name` of the active tree `tree`, looked up once per tree: a tree's modules never
 # change, and holding them keeps its id from being reused. A switch back then asks Python
@@ -134,56 +129,6 @@ register_keras3_methods <- function(tree) {
   .kswitch$keras3_trees <- c(.kswitch$keras3_trees, tree)
   hook <- keras3_load_hook()
   if (is.function(hook)) hook()
-}
-
-# reticulate drops a load hook once it has run, so kswitch rebuilds keras3's from the body of
-# keras3's .onLoad: `py_register_load_hook("keras", function() ...)`, evaluated where keras3's
-# own functions are found.
-keras3_load_hook <- function() {
-  if (is.null(.kswitch$keras3_hook)) {
-    ns <- asNamespace("keras3")
-    expr <- find_call(keras3_onload(), c("py_register_load_hook",
-                                         "reticulate::py_register_load_hook"), "keras")
-    if (is.null(expr)) {
-      upstream_changed("keras3", paste("a load hook for \"keras\" in its .onLoad",
-                                       "(`py_register_load_hook(\"keras\", ...)`)"), paste(
-        "keras3's tensor methods (as.array(), arithmetic, printing) may not cover the tensors",
-        "of backends switched to after the first."))
-    }
-    .kswitch$keras3_hook <- if (is.null(expr)) FALSE else eval(expr[[3]], new.env(parent = ns))
-  }
-  .kswitch$keras3_hook
-}
-
-# The body of keras3's .onLoad, where kswitch reads keras3's load hook and its KERAS_BACKEND
-# default (both unexported, so they can change in any release).
-keras3_onload <- function() body(get(".onLoad", envir = asNamespace("keras3")))
-
-# The backend keras3's .onLoad sets when KERAS_BACKEND is unset:
-# `Sys.getenv("KERAS_BACKEND", "tensorflow")`.
-keras3_default_backend <- function() {
-  call <- find_call(keras3_onload(), c("Sys.getenv", "base::Sys.getenv"), "KERAS_BACKEND")
-  if (is.null(call) || !is.character(call[[3]])) {
-    upstream_changed("keras3", "`Sys.getenv(\"KERAS_BACKEND\", <default>)` in its .onLoad", paste(
-      "kswitch takes \"tensorflow\" for keras3's default backend; if keras3 now sets another,",
-      "keras.json's backend may be ignored when keras3 loads."))
-    return("tensorflow")
-  }
-  call[[3]]
-}
-
-# The first call in `expr` to one of the functions `names` with a second argument and `first`
-# as its first.
-find_call <- function(expr, names, first) {
-  if (!is.call(expr)) return(NULL)
-  if (deparse(expr[[1]])[[1]] %in% names && length(expr) >= 3 && identical(expr[[2]], first)) {
-    return(expr)
-  }
-  for (part in as.list(expr)[-1]) {
-    found <- find_call(part, names, first)
-    if (!is.null(found)) return(found)
-  }
-  NULL
 }
 
 # Start-up ----------------------------------------------------------------------------------

@@ -122,6 +122,7 @@ core_call <- function(fn, ..., call = rlang::caller_env()) {
   r_call <- .kswitch$r_call %||% (.kswitch$r_call <- core()$r_call)
   out <- reticulate::py_call(r_call, fn, ...)  # r_call(...) would capture the arguments slower
   if (!identical(out$tree, .kswitch$tree)) follow_keras_tree(out$tree)
+  if (!is.null(out$warnings)) warn_python(out$warnings)
   if (!is.null(out$error)) abort_python(out$error, call = call)
   out$value
 }

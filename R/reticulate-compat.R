@@ -61,8 +61,8 @@ discovery_key <- function() {
        reticulate_required_python())
 }
 
-reticulate_required_python <- function() {
-  globals <- get0(".globals", envir = asNamespace("reticulate"), inherits = FALSE)
+reticulate_required_python <- function(ns = asNamespace("reticulate")) {
+  globals <- get0(".globals", envir = ns, inherits = FALSE)
   if (!is.environment(globals)) {
     upstream_changed("reticulate", "`.globals` (its record of `use_python(required = TRUE)`)",
                      "kswitch asks reticulate which Python it will bind each time, not once.")
@@ -73,8 +73,8 @@ reticulate_required_python <- function() {
 
 # uv as reticulate finds it (RETICULATE_UV, the option, the PATH, its own copy), without
 # installing one: internal `uv_binary(bootstrap_install = FALSE)`.
-reticulate_uv <- function() {
-  uv_binary <- get0("uv_binary", envir = asNamespace("reticulate"), inherits = FALSE)
+reticulate_uv <- function(ns = asNamespace("reticulate")) {
+  uv_binary <- get0("uv_binary", envir = ns, inherits = FALSE)
   if (!is.function(uv_binary) || !"bootstrap_install" %in% names(formals(uv_binary))) {
     upstream_changed("reticulate", "`uv_binary(bootstrap_install)`",
                      "A failed request shows uv's output above instead of in the error.")
@@ -82,4 +82,32 @@ reticulate_uv <- function() {
   }
   uv <- tryCatch(uv_binary(bootstrap_install = FALSE), error = function(e) NULL)
   if (is.character(uv) && length(uv) == 1 && file.exists(uv)) uv
+}
+
+# A module object is an environment: `pyobj` holds the module once resolved; a delay-load
+# proxy (import(..., delay_load = TRUE)) holds its name in `module` until first used, and its
+# hooks (`before_load`, ...) beside it. kswitch points the R Keras packages' module objects
+# at the active tree through these fields (see follow_keras_tree()).
+proxy_state <- function(proxy) {
+  if (exists("module", envir = proxy, inherits = FALSE)) return("unresolved")
+  if (exists("pyobj", envir = proxy, inherits = FALSE)) return("resolved")
+  upstream_changed("reticulate", "module objects' `pyobj` and `module` fields", paste(
+    "keras3 and keras keep running on the backend Keras first loaded on; their objects still",
+    "run on their own backend."))
+  NULL
+}
+
+# Back to a proxy: resolved again, by `module`'s name, when next used.
+proxy_unresolve <- function(proxy, module) {
+  rm("pyobj", envir = proxy)
+  assign("module", module, envir = proxy)
+}
+
+proxy_point <- function(proxy, active) assign("pyobj", get("pyobj", envir = active), envir = proxy)
+
+# reticulate keeps a proxy's unused hooks as NULL bindings; keras3's `ops` has its own.
+proxy_before_load <- function(proxy, hook) {
+  if (!is.function(get0("before_load", envir = proxy, inherits = FALSE))) {
+    assign("before_load", hook, envir = proxy)
+  }
 }

@@ -14,6 +14,28 @@ lints <- lapply(dirs, function(dir) {
   found
 })
 lints <- do.call(c, lints)
+
+# One compatibility layer per upstream: their internals are read only there
+# (R/*-compat.R; inst/python/kswitch/keras_compat.py for Keras's `keras.src`).
+internal_reads <- function(files, pattern) {
+  hits <- lapply(files, function(f) {
+    lines <- readLines(f, warn = FALSE)
+    found <- grep(pattern, lines)
+    if (length(found)) sprintf("%s:%d: %s", f, found, trimws(lines[found]))
+  })
+  unlist(hits)
+}
+outside <- c(
+  internal_reads(setdiff(list.files("R", "[.]R$", full.names = TRUE),
+                         list.files("R", "-compat[.]R$", full.names = TRUE)),
+                 paste0('asNamespace\\("(keras3|keras|reticulate)"\\)|',
+                        '(keras3|keras|reticulate):::|"(pyobj|before_load)"|[.]globals')),
+  internal_reads(setdiff(list.files("inst/python/kswitch", "[.]py$", full.names = TRUE),
+                         "inst/python/kswitch/keras_compat.py"), "keras[.]src[.]"))
+if (length(outside) > 0L) {
+  cat("An upstream's internals read outside its compatibility layer:", outside, sep = "\n")
+  quit(status = 1L)
+}
 if (length(lints) > 0L) {
   print(lints)
   cat(sprintf("lintr: %d lints in %d files\n", length(lints), length(files)))

@@ -30,6 +30,7 @@ from .errors import (  # noqa: F401
     UnknownBackendError,
     WrongBackendError,
 )
+from .keras_compat import KerasChangedWarning  # noqa: F401
 from .public import (  # noqa: F401
     BackendTable,
     backend,
@@ -40,14 +41,15 @@ from .public import (  # noqa: F401
 )
 
 # Kept equal to DESCRIPTION's Version (tests/python/test_api_public.py checks it); the wheel's
-# version is read from DESCRIPTION (pyproject.toml).
+# version is read from DESCRIPTION (hatch.toml).
 __version__ = "0.1.0"
 
 __all__ = ["use_backend", "backend", "backends", "backend_scope", "carry_model",
            "BackendTable", "KswitchError", "InvalidArgumentError", "UnknownBackendError",
            "ModelNotBuiltError", "WrongBackendError", "BackendUnavailableError",
            "BackendElsewhereError", "NotSupportedError", "SwitchFailedError",
-           "CarryFailedError", "NotSerializableError", "KerasUnavailableError", "ConfigError"]
+           "CarryFailedError", "NotSerializableError", "KerasUnavailableError", "ConfigError",
+           "KerasChangedWarning"]
 
 
 def load_ipython_extension(ipython):  # noqa: ANN001 - IPython's InteractiveShell

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from . import carry, config, registry, switch
+from . import carry, config, keras_compat, registry, switch
 from .errors import BackendUnavailableError, KswitchError, NotSupportedError, show
 
 __all__ = ["use_backend", "backend", "backends_table", "config_info", "config_path",
@@ -386,6 +386,7 @@ def set_python_kind(kind: str, by: str = "default", python: Optional[str] = None
     """The session's Python as R's python_choice() names it (see registry.SESSION): what the
     errors' fixes tell to do."""
     registry.SESSION.update(kind=kind, by=by, python=python)
+    keras_compat.for_r = []  # R raises the warnings as conditions (r_call hands them over)
 
 
 def managed_request(backend: str, gpu: Optional[bool] = None,
@@ -427,4 +428,6 @@ def r_call(name: str, *args: Any, **kwargs: Any) -> Dict[str, Any]:
     except KswitchError as e:
         out = {"value": None, "error": e.to_dict()}
     out["tree"] = switch.tree_id()
+    if keras_compat.for_r:
+        out["warnings"] = keras_compat.drain()
     return out

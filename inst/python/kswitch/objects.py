@@ -20,24 +20,13 @@ from itertools import chain
 from types import FunctionType, ModuleType
 from typing import Any, Callable, Dict, Iterable, Optional
 
+from . import keras_compat
 from .errors import WrongBackendError, show
 from .registry import config_api
 
 # The attribute that marks a tree's base classes with that tree's ``keras`` module; every
 # object of the tree inherits it.
 TREE = "__kswitch_keras__"
-
-# Per Keras generation: (module, class) of the bases every object users hold derives from.
-BASES = {
-    3: (("keras.src.saving.keras_saveable", "KerasSaveable"),  # layers, models, optimizers,
-        ("keras.src.callbacks.callback", "Callback"),           # losses, metrics
-        ("keras.src.backend.common.keras_tensor", "KerasTensor"),
-        ("keras.src.backend.common.variables", "Variable")),
-    2: (("keras.engine.base_layer", "Layer"),  # models and metrics too
-        ("keras.optimizers", "Optimizer"),
-        ("keras.losses", "Loss"),
-        ("keras.callbacks.callbacks", "Callback")),
-}
 
 # The methods users (and the R packages) call on those objects. Methods Keras calls from
 # inside these (``call``, ``train_step``, ...) run on the tree already made active.
@@ -57,22 +46,6 @@ METHODS = frozenset((
 ))
 CALLBACK_PREFIX = "on_"  # on_epoch_end(), on_train_batch_begin(), ...
 
-# Module functions that take a model first: keras3's save_model() calls the session's
-# keras.saving.save_model() with the model, wherever the model was made.
-FUNCTIONS = {
-    3: (("keras.src.saving.saving_api", "save_model"),
-        ("keras.src.saving.saving_api", "save_weights"),
-        ("keras.src.saving.saving_api", "load_weights"),
-        ("keras.src.models.cloning", "clone_model"),
-        ("keras.src.utils.model_visualization", "plot_model"),
-        ("keras.src.utils.model_visualization", "model_to_dot"),
-        ("keras.src.saving.serialization_lib", "serialize_keras_object")),
-    2: (("keras.engine.saving", "save_model"),
-        ("keras.models", "clone_model"),
-        ("keras.utils.vis_utils", "plot_model"),
-        ("keras.utils.vis_utils", "model_to_dot")),
-}
-
 RunOn = Callable[[ModuleType, Callable[[], Any]], Any]
 
 
@@ -87,20 +60,23 @@ def is_prepared(keras: ModuleType) -> bool:
 
 def prepare(modules: Dict[str, ModuleType], generation: int, run_on: RunOn) -> None:
     """Mark the tree ``modules`` (module name -> module, ``keras`` among them) and wrap its
-    entry points. Idempotent; a base this Keras version lacks is skipped.
+    entry points. Idempotent. The bases and functions are keras_compat's: where this Keras
+    moved one, its public stand-in (with a warning), or the tree is marked unprotected.
     """
     keras = modules["keras"]
     if is_prepared(keras):
         return
-    for module, name in BASES[generation]:
-        base = getattr(modules.get(module), name, None)
-        if base is None:
-            continue
+    version = getattr(keras, "__version__", "?")
+    bases, lost = keras_compat.lookup(modules, generation, version, keras_compat.BASES, type)
+    for base in bases:
         setattr(base, TREE, keras)
         for cls in _subclasses(base):
             _wrap_class(cls, keras, run_on)
         _wrap_future_subclasses(base, keras, run_on)
-    _wrap_functions(modules, generation, keras, run_on)
+    functions, lost_functions = keras_compat.lookup(modules, generation, version,
+                                                    keras_compat.FUNCTIONS, FunctionType)
+    _wrap_functions(modules, functions, keras, run_on)
+    keras_compat.mark_unprotected(keras, lost + lost_functions)
     setattr(keras, TREE, keras)
 
 
@@ -177,14 +153,13 @@ def _method(fn: FunctionType, name: str, home: ModuleType, run_on: RunOn) -> Cal
     return method
 
 
-def _wrap_functions(modules: Dict[str, ModuleType], generation: int, home: ModuleType,
-                    run_on: RunOn) -> None:
-    """Wrap FUNCTIONS and rebind every name the tree's modules give them (keras.saving,
+def _wrap_functions(modules: Dict[str, ModuleType], functions: Iterable[FunctionType],
+                    home: ModuleType, run_on: RunOn) -> None:
+    """Wrap ``functions`` and rebind every name the tree's modules give them (keras.saving,
     keras.models, ...)."""
     wrapped = {}
-    for module, name in FUNCTIONS[generation]:
-        fn = getattr(modules.get(module), name, None)
-        if isinstance(fn, FunctionType) and not hasattr(fn, "__kswitch_wrapped__"):
+    for fn in functions:
+        if not hasattr(fn, "__kswitch_wrapped__"):
             wrapped[id(fn)] = (fn, _function(fn, home, run_on))
     for module in list(modules.values()):
         space = getattr(module, "__dict__", None)

@@ -13,7 +13,7 @@ import sys
 from types import ModuleType
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from . import config, objects
+from . import config, keras_compat, objects
 from . import registry as backends  # the backend registry (kswitch.backends() is public)
 from .errors import (
     ConfigError,
@@ -346,6 +346,7 @@ def switch(name: str) -> Dict[str, Any]:
         return {"previous": previous, "reloaded": False, "first_import": False}
     settings = read_settings(keras)
     _prepare_active()
+    keras_compat.check_can_leave(keras, name)  # objects this Keras cannot protect: stay
     _parked[previous] = _active_modules()
     first_import = name not in _parked
     set_backend_env(name)

@@ -1,0 +1,91 @@
+"""keras_compat: every Keras internal kswitch reads, simulated moved, gives its warning and its
+safe fallback (real Keras, in fresh Pythons: the tables are read when a tree is prepared)."""
+
+import json
+
+from conftest import run_fresh
+from kswitch import keras_compat
+
+# Each entry of the tables, as the moved copy names it (the internal module renamed away).
+ENTRIES = [("BASES", i) for i in range(len(keras_compat.BASES[3]))] + \
+          [("FUNCTIONS", i) for i in range(len(keras_compat.FUNCTIONS[3]))]
+
+MOVE_ALL = """
+    import json, warnings
+    import numpy as np
+    from kswitch import api, keras_compat, objects
+    for table in (keras_compat.BASES, keras_compat.FUNCTIONS):
+        table[3] = tuple(e._replace(module="keras.src.kswitch_moved") for e in table[3])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        api.use_backend("jax", persist=False)
+        keras = api.keras_module()
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse")
+        model.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=1, verbose=0)
+        x = np.ones((2, 3))
+        before = model.predict(x, verbose=0)
+        api.use_backend("numpy", persist=False)
+        after = model.predict(x, verbose=0)  # on numpy: still the jax Keras's
+        model.fit(x, np.ones((2, 1)), epochs=1, verbose=0)
+        on = api.backend()
+    marked = {"KerasSaveable": model, "Callback": keras.callbacks.History(),
+              "KerasTensor": keras.Input((3,)), "Variable": model.weights[0]}
+    wrapped = {e.name: [hasattr(keras_compat._public(keras, p, object),
+                                "__kswitch_wrapped__") for p in e.public]
+               for e in keras_compat.FUNCTIONS[3]}
+    print(json.dumps({
+        "warnings": [str(w.message) for w in caught
+                     if issubclass(w.category, keras_compat.KerasChangedWarning)],
+        "version": keras.__version__, "same": bool(np.allclose(before, after)), "on": on,
+        "marked": {k: objects.tree_of(v) is keras for k, v in marked.items()},
+        "wrapped": wrapped}))
+"""
+
+
+def test_every_moved_internal_warns_once_and_its_public_stand_in_keeps_objects_safe(tmp_path):
+    out = json.loads(run_fresh(MOVE_ALL, tmp_path))
+    assert out["on"] == "numpy" and out["same"]  # a jax model fits and predicts on numpy
+    assert len(out["warnings"]) == len(ENTRIES)  # each once (two trees were prepared)
+    for table, i in ENTRIES:
+        entry = getattr(keras_compat, table)[3][i]
+        said = [w for w in out["warnings"] if "kswitch_moved.{}`".format(entry.name) in w]
+        assert len(said) == 1, entry
+        assert "Keras {} no longer has".format(out["version"]) in said[0]
+        assert "objects still run on their own backend" in said[0]
+        for public in entry.public:
+            assert "`keras.{}`".format(public) in said[0]
+    assert all(out["marked"].values()), out["marked"]
+    assert all(all(w) for w in out["wrapped"].values()), out["wrapped"]
+
+
+LOSE_ONE = """
+    import json, warnings
+    from kswitch import api, keras_compat, objects
+    from kswitch.errors import WrongBackendError
+    bases = keras_compat.BASES[3]
+    keras_compat.BASES[3] = (bases[0]._replace(module="keras.src.kswitch_moved", public=()),) \\
+        + bases[1:]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        api.use_backend("jax", persist=False)
+        keras = api.keras_module()
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        try:
+            api.use_backend("numpy", persist=False)
+            refused = None
+        except WrongBackendError as e:
+            refused = e.to_dict()
+    print(json.dumps({"refused": refused, "on": api.backend(),
+                      "keras_on": api.keras_module().config.backend(),
+                      "warnings": [str(w.message) for w in caught]}))
+"""
+
+
+def test_an_internal_without_a_stand_in_refuses_the_switch_away_and_changes_nothing(tmp_path):
+    out = json.loads(run_fresh(LOSE_ONE, tmp_path))
+    assert out["refused"]["classes"][0] == "kswitch_error_wrong_backend"
+    assert "would leave objects made on \"jax\" unprotected" in out["refused"]["message"]
+    assert "keras.src.kswitch_moved.KerasSaveable" in out["refused"]["bullets"][0][1]
+    assert out["on"] == "jax" and out["keras_on"] == "jax"
+    assert any("cannot be kept on their own backend" in w for w in out["warnings"])
