@@ -134,9 +134,9 @@ def test_the_active_tree_is_tracked_not_scanned(keras_home):
     api.use_backend("tensorflow", persist=False)
     model_on(switch.keras_module()).fit(X, Y, epochs=1, verbose=0)
     scanned = {n for n in sys.modules if n.startswith("keras")}
-    assert set(switch._active_modules()) == scanned
+    assert set(switch._trees.active_modules()) == scanned
     api.use_backend("jax", persist=False)
-    assert set(switch._active_modules()) == {n for n in sys.modules if n.startswith("keras")}
+    assert set(switch._trees.active_modules()) == {n for n in sys.modules if n.startswith("keras")}
 
 
 def test_every_tree_keys_its_modules_with_sys_modules_own_strings(keras_home):
@@ -148,7 +148,7 @@ def test_every_tree_keys_its_modules_with_sys_modules_own_strings(keras_home):
         api.use_backend(backend, persist=False)
         model.predict(X, verbose=0)
         keys = {n: n for n in sys.modules}
-        for tree in [switch._active_modules()] + list(switch._parked.values()):
+        for tree in [switch._trees.active_modules()] + list(switch._trees.parked.values()):
             assert all(keys[n] is n for n in tree if n in keys)
 
 
