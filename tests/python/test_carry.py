@@ -155,12 +155,12 @@ def test_bad_inputs_are_classed_errors_and_change_nothing(tmp_path):
              "not built": (keras.Sequential([keras.layers.Dense(2)]), "tensorflow"),
              "unknown": (model, "Torch"), "uninstalled": (model, "openvino"),
              "other Keras": (model, "theano")}
-    before = state(), sorted(switch._parked)  # checked before anything is imported
+    before = state(), sorted(switch._trees.parked)  # checked before anything is imported
     errors = {}
     for case, (m, to) in cases.items():
         error = api.r_call("carry_model", m, to, tmpdir=tmp)["error"]
         errors[case] = [error["classes"][0], error["argument"],
-                        (state(), sorted(switch._parked)) == before]
+                        (state(), sorted(switch._trees.parked)) == before]
     print(json.dumps(errors))
     """, tmp_path)
     assert json.loads(out) == {

@@ -1,6 +1,7 @@
 """objects.py: an object made on one backend runs on its own Keras tree whatever tree is
 active, and objects of two trees are never combined (real Keras, each backend's tree)."""
 
+import importlib
 import os
 import sys
 
@@ -134,9 +135,29 @@ def test_the_active_tree_is_tracked_not_scanned(keras_home):
     api.use_backend("tensorflow", persist=False)
     model_on(switch.keras_module()).fit(X, Y, epochs=1, verbose=0)
     scanned = {n for n in sys.modules if n.startswith("keras")}
-    assert set(switch._active_modules()) == scanned
+    assert set(switch._trees.active_modules()) == scanned
     api.use_backend("jax", persist=False)
-    assert set(switch._active_modules()) == {n for n in sys.modules if n.startswith("keras")}
+    assert set(switch._trees.active_modules()) == {n for n in sys.modules if n.startswith("keras")}
+
+
+def test_a_tree_that_grew_during_a_call_is_swapped_out_whole(keras_home):
+    # A swap's name difference is reused while both trees keep their sizes (Trees.swaps): a
+    # module imported into the object's tree during its call must still leave sys.modules.
+    needs("jax", "tensorflow")
+    api.use_backend("jax", persist=False)
+    jax = switch.keras_module()
+    api.use_backend("tensorflow", persist=False)
+    tf = switch.keras_module()
+    new = "keras.src.utils.code_stats"  # a module Keras itself never imports
+    for _ in range(2):
+        switch.run_on(jax, lambda: None)  # both swaps' differences reused
+    before = {n for n in sys.modules if n.startswith("keras")}
+    assert new not in before
+    switch.run_on(jax, lambda: importlib.import_module(new))
+    assert {n for n in sys.modules if n.startswith("keras")} == before
+    assert sys.modules["keras"] is tf
+    api.use_backend("jax", persist=False)
+    assert new in sys.modules and sys.modules["keras"] is jax
 
 
 def test_every_tree_keys_its_modules_with_sys_modules_own_strings(keras_home):
@@ -148,7 +169,7 @@ def test_every_tree_keys_its_modules_with_sys_modules_own_strings(keras_home):
         api.use_backend(backend, persist=False)
         model.predict(X, verbose=0)
         keys = {n: n for n in sys.modules}
-        for tree in [switch._active_modules()] + list(switch._parked.values()):
+        for tree in [switch._trees.active_modules()] + list(switch._trees.parked.values()):
             assert all(keys[n] is n for n in tree if n in keys)
 
 

@@ -88,7 +88,7 @@ test_that("a scope in a session that had not imported Keras leaves it not import
     first_use <- c(keras_module()$config$backend(), k_epsilon())
     # ...and the torch tree set aside by the scope is reused, with the file's settings too.
     again <- with_backend("torch", list(k_epsilon(), reticulate::py_eval(
-      "__import__('kswitch.switch').switch._parked.get('torch') is None")))
+      "__import__('kswitch.switch').switch._trees.parked.get('torch') is None")))
     list(inside = inside, after = after, first_use = first_use, again = again)
   })
   expect_equal(out$inside, c(backend = "torch", epsilon = "0.5"))

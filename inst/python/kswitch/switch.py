@@ -26,8 +26,6 @@ from .errors import (
 
 ENV = "KERAS_BACKEND"
 
-# Parked Keras module trees, by backend; the active tree lives in sys.modules.
-_parked: Dict[str, Dict[str, ModuleType]] = {}
 # KERAS_BACKEND as this process found it, before kswitch changed it: set outside kswitch.
 _outside_env = os.environ.get(ENV) or None
 _set_by_kswitch: Optional[str] = None
@@ -35,11 +33,110 @@ _set_by_kswitch: Optional[str] = None
 
 # A module of the Keras tree: Keras's own rule in set_backend().
 KERAS_PREFIX = "keras"
-# The active tree's modules as kswitch knows them, and the names of those imported since
-# (recorded by _TreeFinder), so a switch back never scans all of sys.modules (thousands of
-# entries). A tree kswitch has not seen yet (a first import) is found by one scan.
-_active_tree: Dict[str, ModuleType] = {}
-_new_names: Set[str] = set()
+
+# A Keras module tree: module name -> module, "keras" among them.
+Tree = Dict[str, ModuleType]
+
+
+class _Swap:
+    """A swap from ``old`` to ``new`` and what it removed from sys.modules: ``gone``, the
+    names of ``old`` that ``new`` lacks. Trees only grow: it holds while both keep their sizes.
+    (Slots: read on every swap, they are faster than a NamedTuple's fields.)"""
+    __slots__ = ("old", "new", "old_size", "new_size", "gone")
+
+    def __init__(self, old: Tree, new: Tree, gone: List[str]) -> None:
+        self.old, self.new, self.gone = old, new, gone
+        self.old_size, self.new_size = len(old), len(new)
+
+
+class Trees:
+    """The Keras module trees of this process: the active one is in sys.modules, the others
+    are ``parked`` by backend.
+
+    The other fields only make a swap cheap once models are built (#17); each was measured
+    worth keeping (a switch back, and a call on another backend's model, in Python):
+    ``active`` is the active tree as last completed and ``new_names`` the Keras modules
+    imported since (recorded by _TreeFinder), so a swap never scans sys.modules (~3400
+    entries, 0.3 ms a scan); ``swaps`` are the last two swaps, as a call on another backend
+    swaps there and back: diffing two trees of ~500 modules each time doubled its cost.
+    """
+
+    __slots__ = ("parked", "active", "new_names", "swaps")
+
+    def __init__(self) -> None:
+        self.parked: Dict[str, Tree] = {}
+        self.active: Tree = {}
+        self.new_names: Set[str] = set()
+        self.swaps: List[_Swap] = []
+
+    def invalidate(self) -> None:
+        """Forget what derives from the trees' identities: the active tree left sys.modules,
+        or sys.modules holds one not seen yet. The next active_modules() scans once."""
+        self.active = {}
+        self.swaps = []  # they would also keep trees alive that may be dropped
+
+    def active_modules(self) -> Tree:
+        """The active tree, complete: with the modules imported since it was last put back."""
+        modules = sys.modules
+        if modules.get("keras") is not self.active.get("keras"):  # a tree not seen yet
+            self.invalidate()
+            self.active = {n: m for n, m in list(modules.items()) if n.startswith(KERAS_PREFIX)}
+            self._share_names()
+        else:
+            for n in self.new_names:
+                if n in modules:
+                    self.active[n] = modules[n]
+        self.new_names = set()
+        if sys.meta_path[0] is not _TreeFinder:  # another finder put itself first
+            _finder_first()
+        return self.active
+
+    def _share_names(self) -> None:
+        """Key the parked trees with the name strings of the active tree, just imported:
+        sys.modules' own.
+
+        A switch writes a whole tree (~500 modules) into sys.modules, which keeps its key
+        object for a name it has. When the tree's key is that same object the dict compares
+        pointers; else it compares the strings, reading both from memory, and once models have
+        been built those reads miss the cache: a third of the update (about 200 -> 135 us a
+        swap, measured from R; 211 -> 202 us a switch back in Python on 2026-12-05).
+        """
+        names = {n: n for n in self.active}
+        for backend, parked in list(self.parked.items()):
+            self.parked[backend] = {names.get(n, n): m for n, m in parked.items()}
+
+    def take(self) -> Tree:
+        """Remove the active tree's modules from sys.modules and return them."""
+        tree, modules = self.active_modules(), sys.modules
+        for n in tree:
+            modules.pop(n, None)
+        self.invalidate()
+        return tree
+
+    def put(self, tree: Tree) -> None:
+        """Make ``tree`` the active one, in place of the active tree if there is one."""
+        old, modules = self.active_modules(), sys.modules
+        modules.update(tree)
+        for n in self._gone(old, tree):
+            modules.pop(n, None)
+        self.active = tree
+
+    def unpark(self, name: str) -> None:
+        """Make the tree parked for backend ``name`` the active one."""
+        self.put(self.parked.pop(name))
+
+    def _gone(self, old: Tree, new: Tree) -> List[str]:
+        """The names of ``old`` that ``new`` lacks, diffed once per pair of trees and sizes."""
+        for swap in self.swaps:
+            if swap.old is old and swap.new is new and swap.old_size == len(old) \
+                    and swap.new_size == len(new):
+                return swap.gone
+        gone = [n for n in old if n not in new]
+        self.swaps = [_Swap(old, new, gone)] + self.swaps[:1]
+        return gone
+
+
+_trees = Trees()
 
 
 class _TreeFinder:
@@ -49,7 +146,7 @@ class _TreeFinder:
     @staticmethod
     def find_spec(name: str, path: Any = None, target: Any = None) -> None:
         if name.startswith(KERAS_PREFIX):
-            _new_names.add(name)
+            _trees.new_names.add(name)
         return None
 
 
@@ -100,14 +197,14 @@ def forget_outside_override() -> None:
 
 def loaded_backends() -> List[str]:
     active = [active_backend()] if keras_imported() else []
-    return active + sorted(_parked)
+    return active + sorted(_trees.parked)
 
 
 def trees() -> List[Tuple[str, ModuleType]]:
     """Every Keras this session holds, as (backend, its ``keras`` module): the active one
     first, then the parked ones."""
     active = [(active_backend(), sys.modules["keras"])] if keras_imported() else []
-    return active + [(name, tree["keras"]) for name, tree in sorted(_parked.items())]
+    return active + [(name, tree["keras"]) for name, tree in sorted(_trees.parked.items())]
 
 
 def set_backend_env(name: Optional[str]) -> None:
@@ -119,91 +216,24 @@ def set_backend_env(name: Optional[str]) -> None:
         os.environ.pop(ENV, None)
 
 
-def _active_modules() -> Dict[str, ModuleType]:
-    """The active tree, complete: with the modules imported since it was last put back."""
-    global _active_tree, _new_names
-    modules = sys.modules
-    if modules.get("keras") is not _active_tree.get("keras"):  # a tree not seen yet
-        _active_tree = {n: m for n, m in list(modules.items()) if n.startswith(KERAS_PREFIX)}
-        _share_names(_active_tree)
-    else:
-        for n in _new_names:
-            if n in modules:
-                _active_tree[n] = modules[n]
-    _new_names = set()
-    if sys.meta_path[0] is not _TreeFinder:  # another finder put itself first
-        _finder_first()
-    return _active_tree
-
-
-def _share_names(tree: Dict[str, ModuleType]) -> None:
-    """Key the parked trees with the name strings of ``tree``, just imported: sys.modules' own.
-
-    A switch writes a whole tree (~500 modules) into sys.modules, which keeps its key object for
-    a name it has. When the tree's key is that same object the dict compares pointers; else it
-    compares the strings, reading both from memory, and once models have been built those reads
-    miss the cache: a third of the update (about 200 -> 135 us a swap, measured from R).
-    """
-    names = {n: n for n in tree}
-    for backend, parked in list(_parked.items()):
-        _parked[backend] = {names.get(n, n): m for n, m in parked.items()}
-    _swaps.clear()  # it holds the trees just replaced
-
-
-def _take_tree() -> Dict[str, ModuleType]:
-    """Remove the active tree's modules from sys.modules and return them."""
-    global _active_tree
-    tree, modules = _active_modules(), sys.modules
-    for n in tree:
-        modules.pop(n, None)
-    _active_tree = {}
-    _swaps[:] = [swap for swap in _swaps if swap[0] is not tree and swap[1] is not tree]
-    return tree
-
-
-def _put_tree(tree: Dict[str, ModuleType]) -> None:
-    """Make ``tree`` the active one, in place of the active tree if there is one."""
-    global _active_tree
-    old, modules = _active_modules(), sys.modules
-    modules.update(tree)
-    for n in _names_only_in(old, tree):
-        modules.pop(n, None)
-    _active_tree = tree
-
-
-# The last two swaps' (old tree, new tree, their sizes, old's names new lacks): an object's
-# call on another backend swaps there and back, and diffing two trees of ~500 modules each
-# time was most of its cost. Trees only grow, so a size change means diff again.
-_swaps: List[Tuple[Dict[str, ModuleType], Dict[str, ModuleType], int, int, List[str]]] = []
-
-
-def _names_only_in(old: Dict[str, ModuleType], new: Dict[str, ModuleType]) -> List[str]:
-    for swap in _swaps:
-        if swap[0] is old and swap[1] is new and swap[2] == len(old) and swap[3] == len(new):
-            return swap[4]
-    names = [n for n in old if n not in new]
-    _swaps[:] = [(old, new, len(old), len(new), names)] + _swaps[:1]
-    return names
-
-
 def _prepare_active() -> None:
     """Objects of the active tree run on it whatever tree is active later (objects.py)."""
     keras = sys.modules.get("keras")
     if keras is None or objects.is_prepared(keras):
         return
-    objects.prepare(_active_modules(), backends.generation(keras.__version__) or 3, run_on)
+    objects.prepare(_trees.active_modules(), backends.generation(keras.__version__) or 3, run_on)
 
 
 def _park_active(name: str) -> None:
     _prepare_active()
-    _parked[name] = _take_tree()
+    _trees.parked[name] = _trees.take()
 
 
 def run_on(keras: ModuleType, call: Any) -> Any:
     """``call()`` with the tree of ``keras`` active, and the session's tree back afterwards
     (also on error and interrupt): how an object of another backend runs on its own."""
     name = objects.backend_of(keras)
-    parked = _parked.get(name)
+    parked = _trees.parked.get(name)
     if parked is None or parked.get("keras") is not keras:
         raise WrongBackendError(
             "This object was made on {}, whose Keras this session no longer holds.".format(
@@ -214,16 +244,16 @@ def run_on(keras: ModuleType, call: Any) -> Any:
     active = active_backend() if keras_imported() else None
     if active is not None:
         _prepare_active()
-        _parked[active] = _active_modules()
-    _put_tree(_parked.pop(name))
+        _trees.parked[active] = _trees.active_modules()
+    _trees.unpark(name)
     try:
         return call()
     finally:
-        _parked[name] = _active_modules()
+        _trees.parked[name] = _trees.active_modules()
         if active is None:
-            _take_tree()
+            _trees.take()
         else:
-            _put_tree(_parked.pop(active))
+            _trees.unpark(active)
 
 
 def _import_keras(name: str) -> ModuleType:
@@ -289,14 +319,14 @@ def keras_module() -> ModuleType:
         source = backend_source()
         raise backends.elsewhere_error(name, generation, source=config.config_path() if
                                        source == "keras.json" else source)
-    if name in _parked:  # parked when a scope that first imported Keras ended
-        _put_tree(_parked.pop(name))
+    if name in _trees.parked:  # parked when a scope that first imported Keras ended
+        _trees.unpark(name)
         return sys.modules["keras"]
     check_importable(name)
     try:
         return _import_keras(name)
     except BaseException as e:  # also KeyboardInterrupt: nothing half-imported may stay
-        _take_tree()  # a half-imported Keras would make the next import fail differently
+        _trees.take()  # a half-imported Keras would make the next import fail differently
         if not isinstance(e, Exception):
             raise
         raise _import_error(name, e, rolled_back=None) from e
@@ -336,8 +366,8 @@ def switch(name: str) -> Dict[str, Any]:
     if not keras_imported():
         previous = active_backend()
         set_backend_env(name)
-        if name in _parked:  # so a plain `import keras` (a Python chunk) gets this tree too
-            _put_tree(_parked.pop(name))
+        if name in _trees.parked:  # so a plain `import keras` (a Python chunk) gets this tree too
+            _trees.unpark(name)
         return {"previous": previous, "reloaded": False, "first_import": False}
     keras = sys.modules["keras"]
     previous = backends.config_api(keras).backend()
@@ -347,22 +377,22 @@ def switch(name: str) -> Dict[str, Any]:
     settings = read_settings(keras)
     _prepare_active()
     keras_compat.check_can_leave(keras, name)  # objects this Keras cannot protect: stay
-    _parked[previous] = _active_modules()
-    first_import = name not in _parked
+    _trees.parked[previous] = _trees.active_modules()
+    first_import = name not in _trees.parked
     set_backend_env(name)
     try:
         if first_import:
-            _take_tree()
+            _trees.take()
             keras = _import_keras(name)
         else:
-            _put_tree(_parked.pop(name))
+            _trees.unpark(name)
             keras = sys.modules["keras"]
         apply_settings(keras, settings)
     except BaseException as e:  # also KeyboardInterrupt: the session must stay usable
-        failed = _take_tree()
+        failed = _trees.take()
         if not first_import:
-            _parked[name] = failed
-        _put_tree(_parked.pop(previous))
+            _trees.parked[name] = failed
+        _trees.unpark(previous)
         set_backend_env(previous_env)
         if not isinstance(e, Exception):
             raise
@@ -426,7 +456,7 @@ def restore(state: Dict[str, Any]) -> None:
             apply_settings(keras, file_settings())
             _park_active(name)
         except KswitchError:  # the file went bad meanwhile: drop the tree, import afresh later
-            _take_tree()
+            _trees.take()
     if state["env"] is None:
         os.environ.pop(ENV, None)
     else:
