@@ -19,8 +19,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: setup system-deps install python-env legacy-env cran-packages demo test quick unit \
         test-python testthat-cran test-r-without-keras test-r test-r-cran leftovers-check \
-        managed-python user-project reliability reliability-doc bench python-dist coverage docs \
-        lint site site-check clean
+        managed-python user-project keras-oldest test-python-oldest reliability reliability-doc \
+        bench python-dist coverage docs lint site site-check clean
 
 setup: system-deps install python-env legacy-env cran-packages
 
@@ -102,8 +102,8 @@ demo: setup
 # without the checks around them (R CMD check, the keras3 1.4.0 pass, reliability, the site).
 unit: setup lint test-python testthat-cran
 
-test: setup lint test-python test-r-without-keras test-r test-r-cran reliability leftovers-check \
-      site-check
+test: setup lint test-python test-python-oldest test-r-without-keras test-r test-r-cran \
+      reliability leftovers-check site-check
 
 # The inner loop, under a minute (measured in the README): no environment set-up and no Keras
 # import. ruff; lintr (meanwhile, in the background); the pytest files that need only the
@@ -138,6 +138,35 @@ testthat_summary = sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) |
 test-python:
 	"$(ENV_PYTHON)" -m ruff check --quiet inst/python tests/python bench/python_face.py
 	$(LEFTOVERS) pytest bash -c 'cd tests/python && "$(ENV_PYTHON)" -m pytest -q -p no:cacheprovider .'
+
+# The oldest Keras 3 kswitch supports (README, "Supported releases"), with the backends of its
+# time (pip picks numpy 1.26), IPython (the core's import test) and pytest, in an environment
+# of its own (python -m venv + pip), for test-python-oldest; a second run only checks (about
+# a second). Measured: Keras 3.5.0 to 3.15.1 pass; 3.4.1 fails (README).
+KERAS_OLDEST := 3.5.0
+KERAS_OLDEST_PINS := keras==$(KERAS_OLDEST) tensorflow-cpu==2.17.1 "jax[cpu]==0.4.31" torch==2.13.0
+KERAS_OLDEST_ROOT := $(CURDIR)/.cache/keras-oldest
+KERAS_OLDEST_PYTHON := $(KERAS_OLDEST_ROOT)/.venv/bin/python
+export KERAS_OLDEST_CHECK := from importlib import metadata as m; \
+  v = [n + " " + m.version(n) \
+       for n in ("keras", "tensorflow-cpu", "jax", "torch", "pytest", "ipython")]; \
+  assert v[0] == "keras $(KERAS_OLDEST)", v; print("keras oldest:", *v)
+keras-oldest:
+	@if ! env -u LD_LIBRARY_PATH "$(KERAS_OLDEST_PYTHON)" -c "$$KERAS_OLDEST_CHECK" >/dev/null 2>&1; then \
+	  rm -rf "$(KERAS_OLDEST_ROOT)/.venv" && mkdir -p "$(KERAS_OLDEST_ROOT)" && \
+	  env -u LD_LIBRARY_PATH "$(USER_PYTHON)" -m venv "$(KERAS_OLDEST_ROOT)/.venv" && \
+	  env -u LD_LIBRARY_PATH "$(KERAS_OLDEST_ROOT)/.venv/bin/pip" install -q $(KERAS_OLDEST_PINS) \
+	    pytest ipython 2>&1 | grep -v "is ignored" || true; \
+	fi
+	@env -u LD_LIBRARY_PATH "$(KERAS_OLDEST_PYTHON)" -c "$$KERAS_OLDEST_CHECK"
+
+# The Python suite's Keras tests (the switch, objects, carry_model, the R entry points) again,
+# against the oldest supported Keras; the Keras 2.3.1 tests are test-python's.
+OLDEST_PYTEST := test_api.py test_carry.py test_objects.py test_switch.py
+test-python-oldest: keras-oldest
+	$(LEFTOVERS) pytest-keras-oldest bash -c 'cd tests/python && env -u LD_LIBRARY_PATH \
+	  "$(KERAS_OLDEST_PYTHON)" -m pytest -q -p no:cacheprovider -rs $(OLDEST_PYTEST) \
+	  -k "not keras_2_3_1 and not other_environments_python"'
 
 # R CMD build (vignettes too) and check with the examples' Keras config kept in check/ (the
 # tests isolate their own), R's own detritus checks on (the check's temporary directory and

@@ -49,8 +49,13 @@ def shadow_torch(tmp_path, files):
 
 
 def test_interrupt_during_first_import_leaves_no_half_imported_keras(tmp_path):
-    shadow = shadow_torch(tmp_path, {"__init__.py": "__version__ = '2.13.0'\n",
-                                     "utils/__init__.py": "raise KeyboardInterrupt\n"})
+    # kswitch imports this torch first (Keras's rule); Keras is interrupted at its first use of
+    # torch, half-way through `import keras`: a submodule (Keras 3.15 imports torch.utils
+    # first) or an attribute (3.10 reads torch.backends first).
+    interrupt = "raise KeyboardInterrupt\n"
+    shadow = shadow_torch(tmp_path, {"__init__.py": "__version__ = '2.13.0'\n"
+                                                    "def __getattr__(name):\n    " + interrupt,
+                                     "utils/__init__.py": interrupt})
     assert run("""
         import sys
         from kswitch import api
