@@ -162,7 +162,7 @@ keras-oldest:
 
 # The Python suite's Keras tests (the switch, objects, carry_model, the R entry points) again,
 # against the oldest supported Keras; the Keras 2.3.1 tests are test-python's.
-OLDEST_PYTEST := test_api.py test_carry.py test_objects.py test_switch.py
+OLDEST_PYTEST := test_api.py test_carry.py test_keras_compat.py test_objects.py test_switch.py
 test-python-oldest: keras-oldest
 	$(LEFTOVERS) pytest-keras-oldest bash -c 'cd tests/python && env -u LD_LIBRARY_PATH \
 	  "$(KERAS_OLDEST_PYTHON)" -m pytest -q -p no:cacheprovider -rs $(OLDEST_PYTEST) \

@@ -23,18 +23,20 @@ from typing import Any, Dict, List, NamedTuple, Tuple
 from .errors import WrongBackendError, show
 from .registry import config_api
 
-# The releases every entry was checked against (tests/python and the oldest-Keras pass).
-CHECKED = {3: "Keras 3.10 to 3.15", 2: "Keras 2.3.1"}
+# The releases every entry was checked against (tests/python on the current Keras and on the
+# oldest supported one: make test-python-oldest).
+CHECKED = {3: "Keras 3.5 to 3.15", 2: "Keras 2.3.1"}
 
 # A tree whose objects cannot all be protected carries this (the entries not found).
 UNPROTECTED = "__kswitch_unprotected__"
 
 
 class Entry(NamedTuple):
-    module: str                               # where kswitch takes it
+    module: str                   # where kswitch takes it
     name: str
     public: Tuple[str, ...] = ()  # in Keras's public API (from `keras`): the same, or what
     #                               covers the same objects
+    older: Tuple[str, ...] = ()   # its name in `module` in older supported releases
 
 
 # Per Keras generation: the bases every object users hold derives from.
@@ -43,7 +45,8 @@ BASES = {
               ("layers.Layer", "optimizers.Optimizer", "losses.Loss", "metrics.Metric")),
         Entry("keras.src.callbacks.callback", "Callback", ("callbacks.Callback",)),
         Entry("keras.src.backend.common.keras_tensor", "KerasTensor", ("KerasTensor",)),
-        Entry("keras.src.backend.common.variables", "Variable", ("Variable",))),
+        Entry("keras.src.backend.common.variables", "Variable", ("Variable",),
+              ("KerasVariable",))),  # Keras 3.5
     2: (Entry("keras.engine.base_layer", "Layer"),  # models and metrics too
         Entry("keras.optimizers", "Optimizer"),
         Entry("keras.losses", "Loss"),
@@ -86,7 +89,8 @@ def lookup(modules: Dict[str, ModuleType], generation: int, version: str,
     ``kind``s, and the entries found in neither place."""
     found, lost = [], []
     for entry in table[generation]:
-        internal = _get(modules, entry.module, entry.name, kind)
+        internal = next((x for x in (_get(modules, entry.module, n, kind)
+                                     for n in (entry.name,) + entry.older) if x is not None), None)
         if internal is not None:
             found.append(internal)
             continue
