@@ -197,9 +197,6 @@ test-r:
 # saying why; the NOTEs allowed are the README's (Development).
 NO_R_KERAS := for (p in c("keras3", "keras")) if (nzchar(system.file(package = p))) \
   stop(p, " is in the default library: this check needs one without it")
-# The README's NOTEs: the suggested keras3 and keras, not installed here; a new submission
-# (with the network).
-CRAN_CHECK_NOTES := checking package dependencies|checking CRAN incoming feasibility
 test-r-without-keras:
 	rm -rf check/without-keras && mkdir -p check/without-keras/workon
 	$(call source-copy,check/without-keras/src)
@@ -214,9 +211,7 @@ test-r-without-keras:
 	  _R_CHECK_FORCE_SUGGESTS_=FALSE R CMD check --as-cran --no-manual kswitch_$(VERSION).tar.gz'
 	@! grep -q "WARNING\|ERROR" check/without-keras/kswitch.Rcheck/00check.log || \
 	  { echo "R CMD check --as-cran without Keras: warnings or errors"; exit 1; }
-	@notes=$$(grep -E "\.\.\. NOTE$$" check/without-keras/kswitch.Rcheck/00check.log | \
-	  grep -v -E "$(CRAN_CHECK_NOTES)" || true); \
-	  [ -z "$$notes" ] || { echo "NOTEs the README does not list:"; echo "$$notes"; exit 1; }
+	@tools/cran-notes.sh check/without-keras/kswitch.Rcheck/00check.log
 	@$(call testthat_summary,check/without-keras/kswitch.Rcheck/tests/testthat.Rout,testthat without Keras)
 
 # The suite once, under CRAN's reticulate with keras3 and keras (the first part of
