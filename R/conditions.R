@@ -47,20 +47,21 @@ bullet_marks <- function() {
 
 # A kswitch error from the Python core (see errors.py: KswitchError.to_dict()).
 abort_python <- function(error, call) {
-  bullets <- vapply(error$bullets, function(b) b[[2]], "")
-  names(bullets) <- vapply(error$bullets, function(b) b[[1]], "")
-  abort_kswitch(c(error$message, bullets), class = unlist(error$classes),
+  abort_kswitch(python_message(error), class = unlist(error$classes),
                 argument = error$argument, value = error$value, path = error$path, call = call)
+}
+
+# A condition's text from the core: its message, then its [kind, text] bullets.
+python_message <- function(report) {
+  bullets <- vapply(report$bullets, function(b) b[[2]], "")
+  names(bullets) <- vapply(report$bullets, function(b) b[[1]], "")
+  c(report$message, bullets)
 }
 
 # Warnings the Python core collected during a call (keras_compat.py: a Keras internal kswitch
 # reads has moved), each as a classed R warning.
 warn_python <- function(reports) {
-  for (report in reports) {
-    bullets <- vapply(report$bullets, function(b) b[[2]], "")
-    names(bullets) <- vapply(report$bullets, function(b) b[[1]], "")
-    warn_kswitch(c(report$message, bullets), class = unlist(report$classes))
-  }
+  for (report in reports) warn_kswitch(python_message(report), class = unlist(report$classes))
 }
 
 # Once per fact: an upstream release (keras3, reticulate) no longer has what kswitch reads in
