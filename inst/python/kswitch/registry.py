@@ -380,10 +380,11 @@ def session_python() -> str:
 def install_fix(backend: Backend, keras_too: bool = False) -> str:
     """How to get ``backend`` (and, with ``keras_too``, Keras 3) into this kind of Python."""
     kind = SESSION["kind"]
+    keras = ("keras",) if keras_too else ()
+    them = "them" if keras_too else "it"
     if kind == "python":
-        return ("Install {} into this Python with `{} -m pip install {}`, then switch "
-                "again.".format("them" if keras_too else "it", sys.executable,
-                                " ".join((("keras",) if keras_too else ()) + backend.modules)))
+        return "Install {} into this Python with `{} -m pip install {}`, then switch again.".format(
+            them, sys.executable, " ".join(keras + backend.modules))
     if kind == "managed" and backend.generation == 3:
         requirements = managed_request(backend.name)["packages"]
         return ("Request it of reticulate's managed Python with `reticulate::py_require(c({}))` "
@@ -392,10 +393,9 @@ def install_fix(backend: Backend, keras_too: bool = False) -> str:
     if kind == "kswitch" or not backend.requirements:
         return 'Install it with `kswitch::install_backends("{}")`, then restart R.'.format(
             backend.name)
-    requirements = (("keras",) if keras_too else ()) + tuple(backend.requirements)
     return ("Install {} into this Python ({}) with `reticulate::py_install(c({}))`, then "
-            "switch again.".format("them" if keras_too else "it", session_python(),
-                                   ", ".join(show(r) for r in requirements)))
+            "switch again.".format(them, session_python(),
+                                   ", ".join(show(r) for r in keras + tuple(backend.requirements))))
 
 
 def reinstall_fix(package: str, missing: bool = False) -> str:
