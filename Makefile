@@ -132,6 +132,9 @@ quick:
 # starts, then a look at what it left there and, by name, in the real /tmp and ~.
 LEFTOVERS := tools/leftovers.sh run
 # The last testthat summary in log $(1), as "$(2): N passed, N failed, N skipped".
+# R CMD check shows a failed test file's last lines only: print every failure, for CI's log.
+check_failures = { f=kswitch.Rcheck/tests/testthat.Rout.fail; [ -f $$f ] && \
+  sed -n "/Failed tests/,\$$p" $$f; exit 1; }
 testthat_summary = sed -n 's/.*FAIL \([0-9]*\) | WARN [0-9]* | SKIP \([0-9]*\) | PASS \([0-9]*\) ].*/$(2): \3 passed, \1 failed, \2 skipped/p' $(1) | tail -n 1
 # tests/python: the core, the Python API, the magics (IPython's shell), the example notebook
 # (nbclient on ipykernel) and the wheel in a fresh virtualenv (pip, from its cache).
@@ -183,7 +186,7 @@ test-r:
 	  _R_CHECK_SYSTEM_CLOCK_=FALSE _R_CHECK_FORCE_SUGGESTS_=FALSE \
 	  _R_CHECK_THINGS_IN_TEMP_DIR_=TRUE _R_CHECK_THINGS_IN_CHECK_DIR_=TRUE \
 	  _R_CHECK_THINGS_IN_TEMP_DIR_EXCLUDE_="^__autograph_generated_file" \
-	  R CMD check --no-manual kswitch_$(VERSION).tar.gz'
+	  R CMD check --no-manual kswitch_$(VERSION).tar.gz || $(check_failures)'
 	@! grep -q "WARNING\|ERROR\|detritus in the temp directory ... NOTE\|things in the check directory ... NOTE" \
 	  check/kswitch.Rcheck/00check.log || \
 	  { echo "R CMD check reported warnings, errors or left-over files"; exit 1; }
@@ -208,7 +211,8 @@ test-r-without-keras:
 	  RETICULATE_PYTHON=$(CURDIR)/check/without-keras/python/bin/python \
 	  ../../$(LEFTOVERS) r-cmd-check-without-keras bash -c 'R CMD build src >/dev/null && \
 	  _R_CHECK_CRAN_INCOMING_REMOTE_=FALSE _R_CHECK_SYSTEM_CLOCK_=FALSE \
-	  _R_CHECK_FORCE_SUGGESTS_=FALSE R CMD check --as-cran --no-manual kswitch_$(VERSION).tar.gz'
+	  _R_CHECK_FORCE_SUGGESTS_=FALSE R CMD check --as-cran --no-manual kswitch_$(VERSION).tar.gz \
+	  || $(check_failures)'
 	@! grep -q "WARNING\|ERROR" check/without-keras/kswitch.Rcheck/00check.log || \
 	  { echo "R CMD check --as-cran without Keras: warnings or errors"; exit 1; }
 	@tools/cran-notes.sh check/without-keras/kswitch.Rcheck/00check.log
