@@ -316,9 +316,12 @@ test_that("Ctrl-C during a session comparison leaves the session on its backend"
     library(kswitch)
     suppressMessages(use_backend("jax", persist = FALSE))
     keras_module()
+    # Python itself says it started, right before its sleep: Ctrl-C comes while Python runs.
+    nap <- reticulate::py_run_string(paste0(
+      "def nap(started):\n    import time\n    open(started, 'w').close()\n    time.sleep(120)"),
+      local = TRUE)$nap
     sleepy <- function(keras, seed, step) {
-      file.create(started)
-      step("fit", reticulate::import("time")$sleep(120))  # Python is running when Ctrl-C comes
+      step("fit", nap(started))
       c(loss = 1)
     }
     outcome <- tryCatch(compare_backends(sleepy, "numpy", 1, "session", verbose = FALSE),
@@ -330,9 +333,10 @@ test_that("Ctrl-C during a session comparison leaves the session on its backend"
   deadline <- Sys.time() + 120
   while (!file.exists(started) && child$is_alive() && Sys.time() < deadline) Sys.sleep(0.2)
   expect_true(file.exists(started))
-  Sys.sleep(0.5)
+  Sys.sleep(0.2)
   child$interrupt()  # SIGINT, as Ctrl-C sends
-  child$wait(60000)
+  child$wait(120000)
+  expect_false(child$is_alive())  # the interrupt reached it; get_result() would only say so
   expect_equal(child$get_result(),
                list(outcome = "interrupted", backend = "jax", keras = "jax", source = "kswitch"))
   expect_identical(read_bytes(file.path(home, "keras.json")), before)
