@@ -31,8 +31,14 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(R_DEBS); \
 	fi
 
-install:
+# Installed again only when a file it installs changed: make unit's suites run side by side,
+# and one of them reinstalling kswitch would pull it from under the others.
+INSTALLED := .cache/kswitch-installed
+install: $(INSTALLED)
+$(INSTALLED): DESCRIPTION NAMESPACE $(wildcard R/*.R man/*.Rd) \
+              $(shell find inst -type f -not -path "*/__pycache__/*")
 	R CMD INSTALL --no-test-load . >/dev/null
+	@mkdir -p $(@D) && touch $@
 
 # Besides the test tools: IPython, ipykernel, nbclient and nbformat for the magics' and the
 # notebook's tests, and build for the wheel's (tests/python/test_wheel.py).
@@ -100,7 +106,10 @@ demo: setup
 
 # One pass of each suite of code (lint, pytest, the testthat suite on one reticulate, CRAN's),
 # without the checks around them (R CMD check, the keras3 1.4.0 pass, reliability, the site).
-unit: setup lint test-python testthat-cran
+# Side by side: each waits on its Python processes much of the time (-O: each one's output
+# whole, when it ends).
+unit: setup
+	$(MAKE) -j3 -O testthat-cran test-python lint
 
 test: setup lint test-python test-python-oldest test-r-without-keras test-r test-r-cran \
       reliability leftovers-check site-check
@@ -181,7 +190,8 @@ source-copy = rm -rf $(1) && mkdir -p $(1) && git ls-files -co --exclude-standar
 test-r:
 	rm -rf check && mkdir -p check
 	$(call source-copy,check/src)
-	cd check && export KERAS_HOME=$(CURDIR)/check/keras-home KSWITCH_TESTS_NEED_KERAS=true && \
+	cd check && export KERAS_HOME=$(CURDIR)/check/keras-home KSWITCH_TESTS_NEED_KERAS=true \
+	  TESTTHAT_PARALLEL=true && \
 	  ../$(LEFTOVERS) r-cmd-check bash -c 'R CMD build src >/dev/null && \
 	  _R_CHECK_SYSTEM_CLOCK_=FALSE _R_CHECK_FORCE_SUGGESTS_=FALSE \
 	  _R_CHECK_THINGS_IN_TEMP_DIR_=TRUE _R_CHECK_THINGS_IN_CHECK_DIR_=TRUE \
@@ -231,6 +241,7 @@ testthat-cran: install cran-packages managed-python user-project
 # kswitch. The keras3-specific files run again under the previous keras3 release (its own
 # library, first on the path): kswitch reads keras3 internals that can change in any release.
 test-r-cran testthat-cran: export KSWITCH_TESTS_NEED_KERAS := true
+test-r-cran testthat-cran: export TESTTHAT_PARALLEL := true
 test-r-cran: testthat-cran
 	KSWITCH_TEST_FILTER="$(KERAS3_TESTS)" KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" \
 	  KSWITCH_USER_PROJECT="$(USER_PROJECT)" \

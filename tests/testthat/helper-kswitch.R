@@ -59,7 +59,9 @@ in_fresh_r <- function(code, args = list(), env = character()) {
   vars[names(env_before_python)] <- env_before_python
   vars[c("KERAS_HOME", "TMPDIR", "TORCHINDUCTOR_CACHE_DIR")] <-
     Sys.getenv(c("KERAS_HOME", "TMPDIR", "TORCHINDUCTOR_CACHE_DIR"))
-  vars[c("TF_CPP_MIN_LOG_LEVEL", "PYTHONDONTWRITEBYTECODE", "KERAS_BACKEND")] <- c("2", "1", NA)
+  # Nor does a testthat run there inherit this one's parallel workers.
+  vars[c("TF_CPP_MIN_LOG_LEVEL", "PYTHONDONTWRITEBYTECODE", "KERAS_BACKEND",
+         "TESTTHAT_PARALLEL")] <- c("2", "1", NA, NA)
   vars[names(env)] <- env
   callr::r(code, args = args, libpath = .libPaths(), env = vars)
 }
