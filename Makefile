@@ -20,7 +20,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 .PHONY: setup system-deps install python-env legacy-env cran-packages demo test quick unit \
         test-python testthat-cran test-r-without-keras test-r test-r-cran leftovers-check \
         managed-python user-project keras-oldest test-python-oldest reliability reliability-doc \
-        bench python-dist coverage docs lint site site-check clean
+        bench python-dist coverage reticulate-diff docs lint site site-check clean
 
 setup: system-deps install python-env legacy-env cran-packages
 
@@ -187,11 +187,15 @@ test-python-oldest: keras-oldest
 # gigabytes of environments): the checks build from the tree as a clone has it.
 source-copy = rm -rf $(1) && mkdir -p $(1) && git ls-files -co --exclude-standard -z | \
   tar -c --null -T - -f - | tar -x -C $(1)
+# The files whose tests and kswitch code paths are the same under Debian's reticulate 1.28 and
+# CRAN's 1.46 (`make reticulate-diff`, 2026-12-05) and that test nothing of reticulate's own:
+# R CMD check leaves them to testthat-cran, which runs every file.
+SAME_UNDER_BOTH := ^(compare|config|knitr|legacy|scopes|testing)$$
 test-r:
 	rm -rf check && mkdir -p check
 	$(call source-copy,check/src)
 	cd check && export KERAS_HOME=$(CURDIR)/check/keras-home KSWITCH_TESTS_NEED_KERAS=true \
-	  TESTTHAT_PARALLEL=true && \
+	  KSWITCH_TEST_SKIP_FILES="$(SAME_UNDER_BOTH)" TESTTHAT_PARALLEL=true && \
 	  ../$(LEFTOVERS) r-cmd-check bash -c 'R CMD build src >/dev/null && \
 	  _R_CHECK_SYSTEM_CLOCK_=FALSE _R_CHECK_FORCE_SUGGESTS_=FALSE \
 	  _R_CHECK_THINGS_IN_TEMP_DIR_=TRUE _R_CHECK_THINGS_IN_CHECK_DIR_=TRUE \
@@ -248,6 +252,20 @@ test-r-cran: testthat-cran
 	  R_LIBS="$(KERAS3_PREVIOUS_LIB):$(CRAN_LIB)" $(LEFTOVERS) testthat-keras3-previous \
 	  Rscript tools/test-installed.R 2>&1 | tee check/testthat-keras3-previous.log
 	@$(call testthat_summary,check/testthat-keras3-previous.log,testthat (keras3 $(KERAS3_PREVIOUS)))
+
+# Which testthat files behave differently under Debian's reticulate and CRAN's: their tests'
+# outcomes and the kswitch functions they call, file by file, under each (about 20 minutes).
+# SAME_UNDER_BOTH is read off its table.
+reticulate-diff: export KSWITCH_TESTS_NEED_KERAS := true
+reticulate-diff: install cran-packages managed-python user-project
+	mkdir -p check/reticulate-diff
+	$(LEFTOVERS) reticulate-diff-debian \
+	  Rscript tools/reticulate-diff.R check/reticulate-diff/debian.rds
+	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" KSWITCH_USER_PROJECT="$(USER_PROJECT)" \
+	  R_LIBS="$(CRAN_LIB)" $(LEFTOVERS) reticulate-diff-cran \
+	  Rscript tools/reticulate-diff.R check/reticulate-diff/cran.rds
+	Rscript tools/reticulate-diff.R --compare check/reticulate-diff/debian.rds \
+	  check/reticulate-diff/cran.rds
 
 # The leftovers check proven both ways, with overlays (as root) and by name: a program adding
 # and removing files in /tmp and ~ during a run does not fail it; a file a test leaks is
