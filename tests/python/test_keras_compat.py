@@ -96,6 +96,32 @@ def test_an_internal_without_a_stand_in_refuses_the_switch_away_and_changes_noth
     assert "keras.src.kswitch_moved.KerasSaveable" in out["refused"]["bullets"][0][1]
     assert out["on"] == "jax" and out["keras_on"] == "jax"
     assert any("cannot be kept on their own backend" in w for w in out["warnings"])
+    assert out["refused"]["bullets"][1][1] == \
+        "Switch in a new session, or use {}.".format(keras_compat.CHECKED[3])
+
+
+def test_keras_2_3_1_without_an_internal_refuses_and_names_keras_2_3_1(tmp_path, legacy_python):
+    # The fix names the releases checked for this tree's generation, not Keras 3's.
+    out = json.loads(run_fresh("""
+        import json, warnings
+        from kswitch import api, keras_compat
+        from kswitch.errors import WrongBackendError
+        bases = keras_compat.BASES[2]
+        keras_compat.BASES[2] = (bases[0]._replace(module="keras.kswitch_moved"),) + bases[1:]
+        warnings.simplefilter("ignore")
+        api.use_backend("theano", persist=False)
+        api.keras_module()
+        try:
+            api.use_backend("tensorflow", persist=False)
+            refused = None
+        except WrongBackendError as e:
+            refused = e.to_dict()
+        print(json.dumps({"refused": refused, "on": api.backend()}))
+    """, tmp_path, python=legacy_python))
+    assert out["refused"]["classes"][0] == "kswitch_error_wrong_backend"
+    assert "keras.kswitch_moved.Layer" in out["refused"]["bullets"][0][1]
+    assert out["refused"]["bullets"][1][1] == "Switch in a new session, or use Keras 2.3.1."
+    assert out["on"] == "theano"
 
 
 NONE_MOVED = """

@@ -21,7 +21,7 @@ from types import ModuleType
 from typing import Any, Dict, List, NamedTuple, Tuple
 
 from .errors import WrongBackendError, show
-from .registry import config_api
+from .registry import config_api, generation
 
 # The releases every entry was checked against (tests/python on the current Keras and on the
 # oldest supported one: make test-python-oldest).
@@ -150,14 +150,14 @@ def check_can_leave(keras: ModuleType, target: str) -> None:
     lost = getattr(keras, UNPROTECTED, None)
     if lost:
         backend = config_api(keras).backend()
+        version = getattr(keras, "__version__", "?")
         raise WrongBackendError(
             "Switching from {} to {} would leave objects made on {} unprotected.".format(
                 show(backend), show(target), show(backend)),
             problem="This Keras ({}) has moved {} (checked: {}): kswitch cannot keep those "
                     "objects on their own backend.".format(
-                        getattr(keras, "__version__", "?"), ", ".join(lost),
-                        ", ".join(CHECKED.values())),
-            fix="Switch in a new session, or use Keras {}.".format(CHECKED[3].split(" ", 1)[1]),
+                        version, ", ".join(lost), ", ".join(CHECKED.values())),
+            fix="Switch in a new session, or use {}.".format(CHECKED[generation(version)]),
             argument="backend", value=target)
 
 
