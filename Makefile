@@ -232,23 +232,25 @@ test-r-without-keras:
 	@tools/cran-notes.sh check/without-keras/kswitch.Rcheck/00check.log
 	@$(call testthat_summary,check/without-keras/kswitch.Rcheck/tests/testthat.Rout,testthat without Keras)
 
+# Where the suite under CRAN's reticulate finds managed Python and the user's project .venv.
+KINDS_ENV = KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" KSWITCH_USER_PROJECT="$(USER_PROJECT)"
+
 # The suite once, under CRAN's reticulate with keras3 and keras (the first part of
 # test-r-cran, and make unit's R part).
 testthat-cran: install cran-packages managed-python user-project
 	mkdir -p check
-	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" KSWITCH_USER_PROJECT="$(USER_PROJECT)" R_LIBS="$(CRAN_LIB)" \
-	  $(LEFTOVERS) testthat-cran Rscript tools/test-installed.R 2>&1 | tee check/testthat-cran.log
+	$(KINDS_ENV) R_LIBS="$(CRAN_LIB)" $(LEFTOVERS) testthat-cran Rscript tools/test-installed.R \
+	  2>&1 | tee check/testthat-cran.log
 	@$(call testthat_summary,check/testthat-cran.log,testthat)
 
 # The testthat suite again, under CRAN's reticulate with keras3 and keras installed (their
 # tests run here; under Debian's reticulate they skip, saying why), against the installed
 # kswitch. The keras3-specific files run again under the previous keras3 release (its own
 # library, first on the path): kswitch reads keras3 internals that can change in any release.
-test-r-cran testthat-cran: export KSWITCH_TESTS_NEED_KERAS := true
+test-r-cran testthat-cran reticulate-diff: export KSWITCH_TESTS_NEED_KERAS := true
 test-r-cran testthat-cran: export TESTTHAT_PARALLEL := true
 test-r-cran: testthat-cran
-	KSWITCH_TEST_FILTER="$(KERAS3_TESTS)" KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" \
-	  KSWITCH_USER_PROJECT="$(USER_PROJECT)" \
+	KSWITCH_TEST_FILTER="$(KERAS3_TESTS)" $(KINDS_ENV) \
 	  R_LIBS="$(KERAS3_PREVIOUS_LIB):$(CRAN_LIB)" $(LEFTOVERS) testthat-keras3-previous \
 	  Rscript tools/test-installed.R 2>&1 | tee check/testthat-keras3-previous.log
 	@$(call testthat_summary,check/testthat-keras3-previous.log,testthat (keras3 $(KERAS3_PREVIOUS)))
@@ -256,13 +258,11 @@ test-r-cran: testthat-cran
 # Which testthat files behave differently under Debian's reticulate and CRAN's: their tests'
 # outcomes and the kswitch functions they call, file by file, under each (about 20 minutes).
 # SAME_UNDER_BOTH is read off its table.
-reticulate-diff: export KSWITCH_TESTS_NEED_KERAS := true
 reticulate-diff: install cran-packages managed-python user-project
 	mkdir -p check/reticulate-diff
 	$(LEFTOVERS) reticulate-diff-debian \
 	  Rscript tools/reticulate-diff.R check/reticulate-diff/debian.rds
-	KSWITCH_MANAGED_ROOT="$(MANAGED_ROOT)" KSWITCH_USER_PROJECT="$(USER_PROJECT)" \
-	  R_LIBS="$(CRAN_LIB)" $(LEFTOVERS) reticulate-diff-cran \
+	$(KINDS_ENV) R_LIBS="$(CRAN_LIB)" $(LEFTOVERS) reticulate-diff-cran \
 	  Rscript tools/reticulate-diff.R check/reticulate-diff/cran.rds
 	Rscript tools/reticulate-diff.R --compare check/reticulate-diff/debian.rds \
 	  check/reticulate-diff/cran.rds
